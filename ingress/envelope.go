@@ -1,0 +1,67 @@
+package ingress
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hiresync/hiresync"
+)
+
+// maxIDLength bounds event and candidate ids; ClarityHire's are short.
+const maxIDLength = 128
+
+// ParseEvent decodes and validates a ClarityHire envelope. The error says
+// what is wrong in words the sender can act on.
+func ParseEvent(body []byte) (hiresync.Event, error) {
+	var e hiresync.Event
+	if err := json.Unmarshal(body, &e); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return e, fmt.Errorf("field %s has the wrong type: %s", typeErr.Field, typeErr.Value)
+		}
+		return e, fmt.Errorf("malformed JSON: %v", err)
+	}
+	if err := checkID("id", e.ID); err != nil {
+		return e, err
+	}
+	if e.Type == "" {
+		return e, errors.New("missing type")
+	}
+	if len(e.Type) > maxIDLength || !printable(e.Type) {
+		return e, errors.New("type is not a valid event type")
+	}
+	if err := checkID("data.candidate.id", e.Data.Candidate.ID); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// checkID accepts the ids ClarityHire issues: short, made of letters, digits
+// and "_-.:". Anything else could smuggle text into a workflow id or a log.
+func checkID(field, id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("missing %s", field)
+	case len(id) > maxIDLength:
+		return fmt.Errorf("%s is longer than %d characters", field, maxIDLength)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == ':'
+		if !ok {
+			return fmt.Errorf("%s has a character other than letters, digits and _-.:", field)
+		}
+	}
+	return nil
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,118 @@
+package hiresync
+
+import "time"
+
+// CandidateState is everything a candidate's workflow knows. It is the
+// workflow's input, so it survives continue-as-new whole: threads per
+// application, the contact's state, the dedupe set and the recent timeline.
+type CandidateState struct {
+	CandidateID string    `json:"candidate_id"`
+	Candidate   Candidate `json:"candidate"`
+	// Seen holds every event id handled, across runs: the dedupe set.
+	Seen map[string]bool `json:"seen,omitempty"`
+	// Timeline is the recent story, oldest first.
+	Timeline []TimelineEntry `json:"timeline,omitempty"`
+	// Applications by application key (see Event.ApplicationKey).
+	Applications map[string]*ApplicationState `json:"applications,omitempty"`
+	// Stage is the candidate's hiring stage across applications, and
+	// StageAt the created_at of the event that set it.
+	Stage   string    `json:"stage,omitempty"`
+	StageAt time.Time `json:"stage_at,omitzero"`
+	// PassedTest is true once any test of the candidate was passed.
+	PassedTest bool         `json:"passed_test,omitempty"`
+	Contact    ContactState `json:"contact"`
+	// Failed holds events with an action that failed for good, until an
+	// operator re-drives them.
+	Failed []FailedEvent `json:"failed,omitempty"`
+	// Runs counts continue-as-new generations, for the operator.
+	Runs    int            `json:"runs,omitempty"`
+	Options WorkflowTuning `json:"options,omitzero"`
+}
+
+// WorkflowTuning overrides the workflow's defaults; zero values mean default.
+type WorkflowTuning struct {
+	// MaxEventsPerRun is how many events a run handles before it continues
+	// as new.
+	MaxEventsPerRun int `json:"max_events_per_run,omitempty"`
+	// Retention is how long the workflow stays open once every application
+	// is closed.
+	Retention time.Duration `json:"retention,omitempty"`
+}
+
+// ApplicationState is one application's Slack thread and status.
+type ApplicationState struct {
+	Key      string `json:"key"`
+	JobID    string `json:"job_id"`
+	JobTitle string `json:"job_title,omitempty"`
+	Source   string `json:"source,omitempty"`
+	// Channel and RootTS locate the Slack root; Channel is chosen once.
+	Channel string `json:"channel,omitempty"`
+	RootTS  string `json:"root_ts,omitempty"`
+	Status  string `json:"status"`
+	// StatusAt is the created_at of the event that set Status.
+	StatusAt time.Time `json:"status_at,omitzero"`
+	Closed   bool      `json:"closed,omitempty"`
+	// Submitted is true once application.submitted was seen.
+	Submitted bool `json:"submitted,omitempty"`
+	FirstSeen int  `json:"first_seen"`
+}
+
+// ContactState is what the workflow knows of the HubSpot contact.
+type ContactState struct {
+	// Created is true once the contact's base properties were written.
+	Created   bool   `json:"created,omitempty"`
+	Lifecycle string `json:"lifecycle,omitempty"`
+	// Stage is the clarityhire_stage written, and StageAt the created_at of
+	// the event that wrote it.
+	Stage   string    `json:"stage,omitempty"`
+	StageAt time.Time `json:"stage_at,omitzero"`
+}
+
+// FailedEvent is an event whose Slack or HubSpot action failed for good.
+type FailedEvent struct {
+	Event   Event `json:"event"`
+	Slack   bool  `json:"slack,omitempty"`
+	HubSpot bool  `json:"hubspot,omitempty"`
+}
+
+// TimelineEntry is one event received and what was done for it: the answer
+// to the timeline query.
+type TimelineEntry struct {
+	EventID     string    `json:"event_id"`
+	Type        string    `json:"type"`
+	ReceivedAt  time.Time `json:"received_at"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	Application string    `json:"application,omitempty"`
+	JobID       string    `json:"job_id,omitempty"`
+	Actions     []Action  `json:"actions"`
+}
+
+// Action is one thing done (or deliberately not done) for an event.
+type Action struct {
+	Target string `json:"target"` // "slack", "hubspot", "workflow"
+	What   string `json:"what"`   // e.g. "post root", "reply", "upsert contact"
+	Result string `json:"result"` // ActionDone, ActionSkipped or ActionFailed
+	Detail string `json:"detail,omitempty"`
+}
+
+// Action results.
+const (
+	ActionDone    = "done"
+	ActionSkipped = "skipped"
+	ActionFailed  = "failed"
+)
+
+// NewState is the input of a candidate's first run.
+func NewState(candidateID string) CandidateState {
+	return CandidateState{CandidateID: candidateID}
+}
+
+// WorkflowSummary is the one line the Web UI shows for a candidate's
+// workflow: name and first job.
+func WorkflowSummary(e Event) string {
+	s := e.Data.Candidate.Name()
+	if a := e.Data.Application; a != nil && a.Job.Title != "" {
+		s += " — " + a.Job.Title
+	}
+	return s
+}
