@@ -1,0 +1,390 @@
+// Package slackpost is hiresync's Slack client: it posts a root message per
+// application and threads replies under it, updates roots, and finds out
+// after a timeout whether a post already happened (by the message metadata
+// every post carries). It holds the per-channel rate limit and the circuit
+// breaker for Slack, classifies Slack's errors (rate-limited, permanent,
+// retryable) without knowing Temporal, and renders events into Block Kit
+// messages with no email address or phone number in them.
+package slackpost
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+)
+
+// MetadataEventType is the event_type of the metadata on every message
+// hiresync posts (PRODUCT.md, "Slack").
+const MetadataEventType = "clarityhire_event"
+
+// Defaults for Config's zero values.
+const (
+	DefaultPostRate        = rate.Limit(1)
+	DefaultPostBurst       = 1
+	DefaultBreakerFailures = 5
+	DefaultBreakerOpenFor  = 30 * time.Second
+	DefaultRetryAfter      = 30 * time.Second
+	DefaultHTTPTimeout     = 15 * time.Second
+	DefaultPageSize        = 200
+	DefaultMaxPages        = 5
+)
+
+const (
+	breakerName            = "slack"
+	metadataEventIDKey     = "event_id"
+	metadataCandidateIDKey = "candidate_id"
+	metadataJobIDKey       = "job_id"
+	errCodeMissingChannel  = "missing_channel"
+	errCodeMissingThreadTS = "missing_thread_ts"
+	errCodeMissingEventID  = "missing_event_id"
+)
+
+// API is what hiresync's activities need from Slack. *Poster implements it;
+// tests may hold a fake instead.
+type API interface {
+	PostRoot(ctx context.Context, channel string, m Message) (ts string, err error)
+	Reply(ctx context.Context, channel, threadTS string, m Message) (ts string, err error)
+	Update(ctx context.Context, channel, ts string, m Message) error
+	FindPosted(ctx context.Context, channel, threadTS, eventID string) (ts string, found bool, err error)
+	AuthTest(ctx context.Context) (*slack.AuthTestResponse, error)
+}
+
+var _ API = (*Poster)(nil)
+
+// Message is one Slack message: its mrkdwn text (the whole message when there
+// are no blocks, the notification fallback when there are), its blocks, and
+// the ids that go into its metadata. Render builds them; Text is sent as it
+// is, so escape anything untrusted.
+type Message struct {
+	Text        string
+	Blocks      slack.Blocks
+	EventID     string
+	CandidateID string
+	JobID       string
+}
+
+// Config configures a Poster. Only Token is required.
+type Config struct {
+	// Token is the bot token (SLACK_BOT_TOKEN).
+	Token string
+	// APIURL is Slack's Web API base URL (SLACK_API_URL); default slack.APIURL.
+	APIURL string
+	// HTTPClient makes the calls; default an http.Client with a 15 s timeout.
+	HTTPClient *http.Client
+	// PostRate and PostBurst limit posts and updates per channel, shared by
+	// every caller of the Poster; default 1 a second, burst 1 (Slack's
+	// limit). rate.Inf turns the limit off.
+	PostRate  rate.Limit
+	PostBurst int
+	// BreakerFailures is how many failures in a row open the breaker
+	// (default 5); BreakerOpenFor how long it stays open before a trial call
+	// (default 30 s).
+	BreakerFailures uint32
+	BreakerOpenFor  time.Duration
+	// DefaultRetryAfter is the wait reported for a 429 without Retry-After
+	// (default 30 s).
+	DefaultRetryAfter time.Duration
+	// PageSize and MaxPages bound FindPosted's search: at most MaxPages pages
+	// of PageSize messages (default 5 of 200, the newest 1000 messages).
+	PageSize int
+	MaxPages int
+	// Logger, if set, hears of breaker state changes.
+	Logger *slog.Logger
+}
+
+// Poster posts to Slack for hiresync. It is safe for concurrent use, and
+// meant to be shared by all activities of a worker: its rate limits and
+// breaker are per Poster.
+type Poster struct {
+	api               *slack.Client
+	breaker           *gobreaker.CircuitBreaker[struct{}]
+	postRate          rate.Limit
+	postBurst         int
+	defaultRetryAfter time.Duration
+	pageSize          int
+	maxPages          int
+
+	mu       sync.Mutex
+	channels map[string]*channelTurn
+}
+
+// channelTurn is a channel's rate limiter, and until when Slack told us to
+// leave the channel alone (after a 429).
+type channelTurn struct {
+	limiter     *rate.Limiter
+	pausedUntil time.Time
+}
+
+// New builds a Poster from cfg.
+func New(cfg Config) (*Poster, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("new slack poster: no token")
+	}
+	apiURL := cmp.Or(cfg.APIURL, slack.APIURL)
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/"
+	}
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	failures := cmp.Or(cfg.BreakerFailures, DefaultBreakerFailures)
+	logger := cfg.Logger
+	p := &Poster{
+		api:               slack.New(cfg.Token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(httpClient)),
+		postRate:          cmp.Or(cfg.PostRate, DefaultPostRate),
+		postBurst:         cmp.Or(cfg.PostBurst, DefaultPostBurst),
+		defaultRetryAfter: cmp.Or(cfg.DefaultRetryAfter, DefaultRetryAfter),
+		pageSize:          cmp.Or(cfg.PageSize, DefaultPageSize),
+		maxPages:          cmp.Or(cfg.MaxPages, DefaultMaxPages),
+		channels:          make(map[string]*channelTurn),
+	}
+	p.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:    breakerName,
+		Timeout: cmp.Or(cfg.BreakerOpenFor, DefaultBreakerOpenFor),
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			return c.ConsecutiveFailures >= failures
+		},
+		IsSuccessful: breakerSuccess,
+		IsExcluded:   breakerExcluded,
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			if logger != nil {
+				logger.Warn("circuit breaker state changed", "breaker", name, "from", from.String(), "to", to.String())
+			}
+		},
+	})
+	return p, nil
+}
+
+// BreakerState is the state of the Poster's circuit breaker, for health
+// checks and tests.
+func (p *Poster) BreakerState() gobreaker.State { return p.breaker.State() }
+
+// PostRoot posts an application's root message into channel and returns its
+// ts.
+func (p *Poster) PostRoot(ctx context.Context, channel string, m Message) (string, error) {
+	ts, err := p.post(ctx, channel, "", m)
+	if err != nil {
+		return "", fmt.Errorf("post root message to %s: %w", channel, err)
+	}
+	return ts, nil
+}
+
+// Reply posts m in the thread of threadTS and returns the reply's ts.
+func (p *Poster) Reply(ctx context.Context, channel, threadTS string, m Message) (string, error) {
+	if threadTS == "" {
+		return "", fmt.Errorf("post reply to %s: %w", channel, &PermanentError{Code: errCodeMissingThreadTS})
+	}
+	ts, err := p.post(ctx, channel, threadTS, m)
+	if err != nil {
+		return "", fmt.Errorf("post reply to %s in thread %s: %w", channel, threadTS, err)
+	}
+	return ts, nil
+}
+
+// Update replaces the text, blocks and metadata of the message ts. Updates
+// share the channel's rate limit with posts. Keep m.EventID the id of the
+// event that posted the message, so that FindPosted still finds it; an
+// update is idempotent and needs no finding.
+func (p *Poster) Update(ctx context.Context, channel, ts string, m Message) error {
+	err := p.send(ctx, channel, m, func() error {
+		_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, m.options()...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update message %s in %s: %w", ts, channel, err)
+	}
+	return nil
+}
+
+func (p *Poster) post(ctx context.Context, channel, threadTS string, m Message) (string, error) {
+	opts := m.options()
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	var ts string
+	err := p.send(ctx, channel, m, func() error {
+		_, t, err := p.api.PostMessageContext(ctx, channel, opts...)
+		ts = t
+		return err
+	})
+	return ts, err
+}
+
+// send does one write into channel: checks the message, fails fast while the
+// breaker is open or Slack asked us to wait, waits the channel's turn, then
+// calls through the breaker.
+func (p *Poster) send(ctx context.Context, channel string, m Message, call func() error) error {
+	switch {
+	case channel == "":
+		return &PermanentError{Code: errCodeMissingChannel}
+	case m.EventID == "":
+		return &PermanentError{Code: errCodeMissingEventID}
+	case p.breaker.State() == gobreaker.StateOpen:
+		return unavailable(gobreaker.ErrOpenState)
+	}
+	if err := p.waitTurn(ctx, channel); err != nil {
+		return err
+	}
+	err := p.do(call)
+	if wait, limited := IsRateLimited(err); limited {
+		p.pause(channel, wait)
+	}
+	return err
+}
+
+// waitTurn waits, within ctx, for the channel's rate limiter; while the
+// channel is paused after a 429 it fails at once with the time left.
+func (p *Poster) waitTurn(ctx context.Context, channel string) error {
+	p.mu.Lock()
+	turn, ok := p.channels[channel]
+	if !ok {
+		turn = &channelTurn{limiter: rate.NewLimiter(p.postRate, p.postBurst)}
+		p.channels[channel] = turn
+	}
+	left := time.Until(turn.pausedUntil)
+	p.mu.Unlock()
+	if left > 0 {
+		return &RateLimitedError{RetryAfter: left}
+	}
+	if err := turn.limiter.Wait(ctx); err != nil {
+		return fmt.Errorf("wait for the channel's rate limit: %w", err)
+	}
+	return nil
+}
+
+// pause keeps every caller off channel for d, so that a 429 is waited out
+// rather than hammered.
+func (p *Poster) pause(channel string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if turn, ok := p.channels[channel]; ok {
+		turn.pausedUntil = time.Now().Add(d)
+	}
+}
+
+// do makes one Slack call through the breaker and classifies its error.
+func (p *Poster) do(call func() error) error {
+	_, err := p.breaker.Execute(func() (struct{}, error) {
+		return struct{}{}, classify(call(), p.defaultRetryAfter)
+	})
+	return unavailable(err)
+}
+
+// FindPosted looks for a message hiresync posted for eventID: among the
+// channel's recent top-level messages when threadTS is empty, else among the
+// thread's messages. It reads at most MaxPages pages, newest first for the
+// channel: roots are posted shortly before they are looked for.
+func (p *Poster) FindPosted(ctx context.Context, channel, threadTS, eventID string) (string, bool, error) {
+	if eventID == "" {
+		return "", false, fmt.Errorf("find posted message in %s: %w", channel, &PermanentError{Code: errCodeMissingEventID})
+	}
+	cursor := ""
+	for range p.maxPages {
+		var msgs []slack.Message
+		var next string
+		err := p.do(func() error {
+			var err error
+			msgs, next, err = p.page(ctx, channel, threadTS, cursor)
+			return err
+		})
+		if err != nil {
+			return "", false, fmt.Errorf("find posted message for event %s in %s: %w", eventID, channel, err)
+		}
+		for _, m := range msgs {
+			if postedFor(m, eventID) {
+				return m.Timestamp, true, nil
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return "", false, nil
+}
+
+// page reads one page of the channel's history, or of a thread, with
+// metadata.
+func (p *Poster) page(ctx context.Context, channel, threadTS, cursor string) ([]slack.Message, string, error) {
+	if threadTS == "" {
+		resp, err := p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Cursor: cursor, Limit: p.pageSize, IncludeAllMetadata: true,
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return resp.Messages, resp.ResponseMetaData.NextCursor, nil
+	}
+	msgs, hasMore, next, err := p.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+		ChannelID: channel, Timestamp: threadTS, Cursor: cursor, Limit: p.pageSize, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if !hasMore {
+		next = ""
+	}
+	return msgs, next, nil
+}
+
+func postedFor(m slack.Message, eventID string) bool {
+	if m.Metadata.EventType != MetadataEventType {
+		return false
+	}
+	id, _ := m.Metadata.EventPayload[metadataEventIDKey].(string)
+	return id == metadataID(eventID)
+}
+
+// AuthTest checks the token, for start-up.
+func (p *Poster) AuthTest(ctx context.Context) (*slack.AuthTestResponse, error) {
+	var resp *slack.AuthTestResponse
+	err := p.do(func() error {
+		var err error
+		resp, err = p.api.AuthTestContext(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("slack auth test: %w", err)
+	}
+	return resp, nil
+}
+
+// options are the message's text, blocks and metadata as slack-go sends them.
+func (m Message) options() []slack.MsgOption {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionMetadata(m.metadata()),
+	}
+	if len(m.Blocks.BlockSet) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks.BlockSet...))
+	}
+	return opts
+}
+
+// metadataID is an id as it goes into message metadata: cleaned like any
+// value from an event, so that not even a hostile id puts an email address
+// into Slack. FindPosted compares ids the same way.
+func metadataID(id string) string { return clean(id, maxIDRunes) }
+
+// metadata is the Slack message metadata hiresync finds its posts by.
+func (m Message) metadata() slack.SlackMetadata {
+	return slack.SlackMetadata{
+		EventType: MetadataEventType,
+		EventPayload: map[string]any{
+			metadataEventIDKey:     metadataID(m.EventID),
+			metadataCandidateIDKey: metadataID(m.CandidateID),
+			metadataJobIDKey:       metadataID(m.JobID),
+		},
+	}
+}

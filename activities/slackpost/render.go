@@ -1,0 +1,313 @@
+package slackpost
+
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/hiresync/hiresync"
+)
+
+// ActionOpenProfile is the action_id of the root's "Open in ClarityHire"
+// link button.
+const ActionOpenProfile = "open_profile"
+
+// Block ids of the root message.
+const (
+	blockCandidate   = "candidate"
+	blockApplication = "application"
+	blockProfile     = "profile"
+)
+
+const maxInterviewers = 10
+
+// RootView is what an application's root message shows. Values are raw, as
+// ClarityHire sent them: Root cleans them.
+type RootView struct {
+	CandidateName string
+	JobTitle      string
+	JobID         string
+	Source        string
+	// Status is the application's current status: "Applied", "Test passed",
+	// "Stage: offer", "Hired", "Rejected", "Withdrawn"… (see Status).
+	Status     string
+	ProfileURL string
+	// EventID is the event that posted the root; keep it when updating, so
+	// that FindPosted still finds the root. CandidateID and JobID complete
+	// the metadata.
+	EventID     string
+	CandidateID string
+}
+
+// NewRootView is the root view of the application e belongs to, showing
+// status.
+func NewRootView(e hiresync.Event, status string) RootView {
+	c := e.Data.Candidate
+	v := RootView{
+		CandidateName: c.Name(),
+		Status:        status,
+		ProfileURL:    c.ProfileURL,
+		EventID:       e.ID,
+		CandidateID:   c.ID,
+	}
+	if a := e.Data.Application; a != nil {
+		v.JobTitle, v.JobID, v.Source = a.Job.Title, a.Job.ID, a.Source
+	}
+	return v
+}
+
+// Status is the application status event e brings about, for the root
+// message, or "" for an event type that does not change it.
+func Status(e hiresync.Event) string {
+	switch e.Type {
+	case hiresync.ApplicationSubmitted:
+		return "Applied"
+	case hiresync.TestCompleted:
+		return "Test completed"
+	case hiresync.TestPassed:
+		return "Test passed"
+	case hiresync.TestFailed:
+		return "Test failed"
+	case hiresync.InterviewScheduled:
+		return "Interview scheduled"
+	case hiresync.InterviewCancelled:
+		return "Interview cancelled"
+	case hiresync.InterviewCompleted:
+		return "Interview completed"
+	case hiresync.StageChanged:
+		if sc := e.Data.StageChange; sc != nil && sc.To != "" {
+			return "Stage: " + strings.ReplaceAll(sc.To, "_", " ")
+		}
+		return "Stage changed"
+	case hiresync.CandidateHired:
+		return "Hired"
+	case hiresync.ApplicationRejected:
+		return "Rejected"
+	case hiresync.ApplicationWithdrawn:
+		return "Withdrawn"
+	}
+	return ""
+}
+
+// Root renders an application's root message: the candidate's name as a
+// header, the job with source and status, and one link button "Open in
+// ClarityHire" to the profile (left out when the profile URL is unusable).
+func Root(v RootView) Message {
+	name := cmp.Or(clean(v.CandidateName, maxNameRunes), "Candidate")
+	job := cmp.Or(clean(v.JobTitle, maxTitleRunes), clean(v.JobID, maxTitleRunes), "Unknown job")
+	source := cmp.Or(clean(v.Source, maxWordRunes), "—")
+	status := cmp.Or(clean(v.Status, maxWordRunes), "—")
+
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(name), slack.HeaderBlockOptionBlockID(blockCandidate)),
+		slack.NewSectionBlock(mrkdwn("*"+esc(job)+"*"), []*slack.TextBlockObject{
+			mrkdwn("*Source*\n" + esc(source)),
+			mrkdwn("*Status*\n" + esc(status)),
+		}, nil, slack.SectionBlockOptionBlockID(blockApplication)),
+	}
+	if u := profileURL(v.ProfileURL); u != "" {
+		button := slack.NewButtonBlockElement(ActionOpenProfile, "", plain("Open in ClarityHire"))
+		button.URL = u
+		blocks = append(blocks, slack.NewActionBlock(blockProfile, button))
+	}
+	return Message{
+		Text:        fmt.Sprintf("%s · %s · %s", esc(name), esc(job), esc(status)),
+		Blocks:      slack.Blocks{BlockSet: blocks},
+		EventID:     v.EventID,
+		CandidateID: v.CandidateID,
+		JobID:       v.JobID,
+	}
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+// mrkdwn is a verbatim mrkdwn text: Slack does not turn bare URLs, channel
+// names or @words in it into links or mentions.
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
+}
+
+// Reply renders event e as a reply in its application's thread: one line of
+// mrkdwn text, no blocks.
+func Reply(e hiresync.Event) Message {
+	m := Message{Text: replyText(e), EventID: e.ID, CandidateID: e.Data.Candidate.ID}
+	if a := e.Data.Application; a != nil {
+		m.JobID = a.Job.ID
+	}
+	return m
+}
+
+func replyText(e hiresync.Event) string {
+	d := e.Data
+	switch e.Type {
+	case hiresync.ApplicationSubmitted:
+		s := ":inbox_tray: Application submitted"
+		if a := d.Application; a != nil {
+			if job := field(cmp.Or(a.Job.Title, a.Job.ID), maxTitleRunes); job != "" {
+				s += " for *" + job + "*"
+			}
+			if src := field(a.Source, maxWordRunes); src != "" {
+				s += " via " + src
+			}
+		}
+		return s
+	case hiresync.TestCompleted, hiresync.TestPassed, hiresync.TestFailed:
+		return testText(e.Type, d.Test)
+	case hiresync.InterviewScheduled, hiresync.InterviewCancelled, hiresync.InterviewCompleted:
+		return interviewText(e.Type, d.Interview)
+	case hiresync.StageChanged:
+		sc := d.StageChange
+		switch {
+		case sc == nil || sc.To == "":
+			return ":arrow_right: Stage changed"
+		case sc.From == "":
+			return ":arrow_right: Stage changed to *" + code(sc.To) + "*"
+		}
+		return ":arrow_right: Stage changed: " + code(sc.From) + " → *" + code(sc.To) + "*"
+	case hiresync.CandidateHired:
+		s := ":tada: Hired"
+		if h := d.Hire; h != nil {
+			if title := field(h.Title, maxTitleRunes); title != "" {
+				s += " as *" + title + "*"
+			}
+			if start := startDate(h.StartDate); start != "" {
+				s += ", starting " + start
+			}
+		}
+		return s
+	case hiresync.ApplicationRejected:
+		s := ":no_entry: Application rejected"
+		if r := d.Rejection; r != nil {
+			if reason := code(r.Reason); reason != "" {
+				s += ": " + reason
+			}
+			if r.Qualified {
+				s += " (qualified)"
+			} else {
+				s += " (not qualified)"
+			}
+		}
+		return s
+	case hiresync.ApplicationWithdrawn:
+		s := ":leftwards_arrow_with_hook: Candidate withdrew"
+		if w := d.Withdrawal; w != nil {
+			if reason := code(w.Reason); reason != "" {
+				s += ": " + reason
+			}
+		}
+		return s
+	}
+	return "Event " + field(e.Type, maxWordRunes) + " received"
+}
+
+func testText(eventType string, t *hiresync.Test) string {
+	s := map[string]string{
+		hiresync.TestCompleted: ":memo: Test completed",
+		hiresync.TestPassed:    ":white_check_mark: Test passed",
+		hiresync.TestFailed:    ":x: Test failed",
+	}[eventType]
+	if t == nil {
+		return s
+	}
+	if name := field(t.Name, maxTitleRunes); name != "" {
+		s += ": *" + name + "*"
+	}
+	s += ", score " + number(t.Score)
+	if t.MaxScore > 0 {
+		s += "/" + number(t.MaxScore)
+	}
+	s += " (pass mark " + number(t.PassMark) + ")"
+	if eventType == hiresync.TestCompleted {
+		if t.Passed() {
+			s += ", passed"
+		} else {
+			s += ", below the pass mark"
+		}
+	}
+	return s
+}
+
+func interviewText(eventType string, iv *hiresync.Interview) string {
+	if iv == nil {
+		iv = &hiresync.Interview{}
+	}
+	kind := "Interview"
+	if k := code(iv.Kind); k != "" {
+		r, size := utf8.DecodeRuneInString(k)
+		kind = string(unicode.ToUpper(r)) + k[size:]
+		if !strings.HasSuffix(strings.ToLower(k), "interview") {
+			kind += " interview"
+		}
+	}
+	when := ""
+	if !iv.ScheduledAt.IsZero() {
+		when = iv.ScheduledAt.UTC().Format("Mon 2 Jan 2006 15:04 UTC")
+	}
+	with := interviewers(iv.Interviewers)
+
+	switch eventType {
+	case hiresync.InterviewScheduled:
+		s := ":calendar: " + kind + " scheduled"
+		if when != "" {
+			s += " for " + when
+		}
+		if iv.DurationMinutes > 0 {
+			s += fmt.Sprintf(" (%d min)", iv.DurationMinutes)
+		}
+		if with != "" {
+			s += " with " + with
+		}
+		return s
+	case hiresync.InterviewCancelled:
+		s := ":no_entry_sign: " + kind
+		if when != "" {
+			s += " on " + when
+		}
+		s += " cancelled"
+		if reason := code(iv.CancelReason); reason != "" {
+			s += ": " + reason
+		}
+		return s
+	}
+	s := ":speech_balloon: " + kind + " completed"
+	if with != "" {
+		s += " with " + with
+	}
+	if outcome := code(iv.Outcome); outcome != "" {
+		s += ", outcome: *" + outcome + "*"
+	}
+	return s
+}
+
+// interviewers is the panel's names, cleaned, at most ten.
+func interviewers(people []hiresync.Interviewer) string {
+	var names []string
+	for _, p := range people {
+		if n := field(p.Name, maxWordRunes); n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) > maxInterviewers {
+		names = append(names[:maxInterviewers], fmt.Sprintf("%d more", len(names)-maxInterviewers))
+	}
+	return strings.Join(names, ", ")
+}
+
+// startDate is a hire's start date ("2027-01-11") as people read it, or the
+// cleaned value when it is not a date.
+func startDate(s string) string {
+	if d, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err == nil {
+		return d.Format("Mon 2 Jan 2006")
+	}
+	return field(s, maxWordRunes)
+}
+
+func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
