@@ -1,0 +1,218 @@
+// Package hubspot is hiresync's small HubSpot CRM v3 client and the rules it
+// writes contacts by: batch upsert and read of contacts keyed by email, the
+// contact properties API, one rate limiter for the process, a circuit
+// breaker per client, a Batcher that coalesces concurrent callers into batch
+// calls, the lifecycle-stage rule (Syncer) and the Setup of hiresync's custom
+// properties. It knows nothing of Temporal; the activities classify its
+// errors with IsPermanent, RateLimitedError and ErrUnavailable.
+package hubspot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is HubSpot's API.
+const DefaultBaseURL = "https://api.hubapi.com"
+
+// DefaultTimeout bounds one HTTP request when Config.HTTPClient is nil. It
+// should be shorter than the activities' timeouts, so that a hanging
+// HubSpot counts as a breaker failure rather than as the caller giving up.
+const DefaultTimeout = 20 * time.Second
+
+// maxResponseBytes caps how much of an answer is read.
+const maxResponseBytes = 16 << 20
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is DefaultBaseURL when empty (tests point it at a double).
+	BaseURL string
+	// Token is the private-app access token, sent as a bearer token.
+	Token string
+	// HTTPClient sends the requests; one with DefaultTimeout when nil.
+	HTTPClient *http.Client
+	// Limiter paces every request. Share one Limiter between all clients
+	// of a process; when nil, the client makes its own from Limit.
+	Limiter *rate.Limiter
+	// Limit is used when Limiter is nil; DefaultLimit when zero.
+	Limit Limit
+	// Breaker configures the client's circuit breaker.
+	Breaker BreakerSettings
+}
+
+// BreakerSettings configure the circuit breaker. Zero fields take defaults.
+type BreakerSettings struct {
+	// ConsecutiveFailures open the breaker (default 5). 5xx answers,
+	// timeouts and connection errors are failures; a 429, a validation
+	// error and a cancelled caller are not.
+	ConsecutiveFailures uint32
+	// OpenFor is how long the breaker stays open before it lets one trial
+	// request through (default 30 s).
+	OpenFor time.Duration
+	// OnStateChange, if set, is told of every change (for logs and metrics).
+	OnStateChange func(from, to gobreaker.State)
+}
+
+// Client calls HubSpot's CRM v3 API. It is safe for concurrent use.
+type Client struct {
+	baseURL string
+	token   string
+	http    *http.Client
+	limiter *rate.Limiter
+	breaker *gobreaker.CircuitBreaker[*response]
+}
+
+// New returns a Client.
+func New(cfg Config) *Client {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLimiter(cfg.Limit)
+	}
+	b := cfg.Breaker
+	if b.ConsecutiveFailures == 0 {
+		b.ConsecutiveFailures = 5
+	}
+	if b.OpenFor <= 0 {
+		b.OpenFor = 30 * time.Second
+	}
+	st := gobreaker.Settings{
+		Name:        "hubspot",
+		MaxRequests: 1,
+		Timeout:     b.OpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			return c.ConsecutiveFailures >= b.ConsecutiveFailures
+		},
+		IsSuccessful: breakerSuccess,
+		IsExcluded:   breakerExcluded,
+	}
+	if b.OnStateChange != nil {
+		st.OnStateChange = func(_ string, from, to gobreaker.State) { b.OnStateChange(from, to) }
+	}
+	return &Client{
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+		token:   cfg.Token,
+		http:    cfg.HTTPClient,
+		limiter: cfg.Limiter,
+		breaker: gobreaker.NewCircuitBreaker[*response](st),
+	}
+}
+
+// BreakerState is the circuit breaker's state (for health and metrics).
+func (c *Client) BreakerState() gobreaker.State { return c.breaker.State() }
+
+type response struct {
+	body []byte
+}
+
+// callerGone marks an error caused by the caller's context ending, which
+// the breaker does not count.
+type callerGone struct{ err error }
+
+func (e *callerGone) Error() string { return e.err.Error() }
+func (e *callerGone) Unwrap() error { return e.err }
+
+func breakerExcluded(err error) bool {
+	var gone *callerGone
+	var limited *RateLimitedError
+	return errors.As(err, &gone) || errors.As(err, &limited)
+}
+
+// breakerSuccess counts every answer HubSpot gave below 500 as a sign of
+// health, whatever it said.
+func breakerSuccess(err error) bool {
+	var apiErr *APIError
+	return err == nil || (errors.As(err, &apiErr) && apiErr.Status < 500)
+}
+
+// do sends one request through the breaker and the limiter and decodes a
+// 2xx answer into out.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+	}
+	resp, err := c.breaker.Execute(func() (*response, error) {
+		return c.send(ctx, method, path, body)
+	})
+	switch {
+	case errors.Is(err, gobreaker.ErrOpenState):
+		return ErrUnavailable
+	case errors.Is(err, gobreaker.ErrTooManyRequests):
+		return fmt.Errorf("%w (half-open, trial request in flight): %w", ErrUnavailable, gobreaker.ErrTooManyRequests)
+	case err != nil:
+		var gone *callerGone
+		if errors.As(err, &gone) {
+			return gone.err
+		}
+		return err
+	}
+	if out != nil && len(resp.body) > 0 {
+		if err := json.Unmarshal(resp.body, out); err != nil {
+			return fmt.Errorf("decode %s %s answer: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte) (*response, error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		if ctx.Err() == nil { // the wait would outlast the caller's deadline
+			err = fmt.Errorf("%w: %w", err, context.DeadlineExceeded)
+		}
+		return nil, &callerGone{fmt.Errorf("wait for rate limiter: %w", err)}
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, rd)
+	if err != nil {
+		return nil, &callerGone{fmt.Errorf("build request: %w", err)}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "hiresync")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &callerGone{fmt.Errorf("%s %s: %w", method, path, ctx.Err())}
+		}
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &callerGone{fmt.Errorf("read %s %s answer: %w", method, path, ctx.Err())}
+		}
+		return nil, fmt.Errorf("read %s %s answer: %w", method, path, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return nil, newRateLimitedError(resp.Header, raw)
+	case resp.StatusCode >= 300:
+		return nil, newAPIError(resp.StatusCode, raw)
+	}
+	return &response{body: raw}, nil
+}
