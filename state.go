@@ -48,7 +48,10 @@ type ApplicationState struct {
 	// Channel and RootTS locate the Slack root; Channel is chosen once.
 	Channel string `json:"channel,omitempty"`
 	RootTS  string `json:"root_ts,omitempty"`
-	Status  string `json:"status"`
+	// RootEventID is the event that posted the root: its metadata keeps
+	// it through updates, so a re-run finds the root instead of reposting.
+	RootEventID string `json:"root_event_id,omitempty"`
+	Status      string `json:"status"`
 	// StatusAt is the created_at of the event that set Status.
 	StatusAt time.Time `json:"status_at,omitzero"`
 	Closed   bool      `json:"closed,omitempty"`

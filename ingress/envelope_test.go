@@ -9,7 +9,7 @@ import (
 )
 
 func FuzzParseEvent(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/events/*.json")
+	files, _ := filepath.Glob("../testsuite/clarityhire/events/*.json")
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

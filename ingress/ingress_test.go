@@ -80,7 +80,7 @@ func newServer(t *testing.T, rec *recorder, logs io.Writer) http.Handler {
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/events/" + name + ".json")
+	b, err := os.ReadFile("../testsuite/clarityhire/events/" + name + ".json")
 	require.NoError(t, err)
 	return b
 }

@@ -1,0 +1,63 @@
+# hiresync — build, run and test. `make run` and `make test` are the
+# README's two commands; each installs what it needs on a new machine.
+
+GO            ?= go
+BIN           := $(CURDIR)/bin
+TEMPORAL      := $(BIN)/temporal
+WORKFLOWCHECK := $(BIN)/workflowcheck
+HIRESYNC      := $(BIN)/hiresync
+
+TEMPORAL_CLI_VERSION  := v1.5.1
+WORKFLOWCHECK_VERSION := v0.6.0
+# Longest a whole test run may take; CI allows 90 minutes.
+TEST_TIMEOUT ?= 40m
+
+export HIRESYNC_TEMPORAL_CLI := $(TEMPORAL)
+
+.PHONY: all build tools run test lint fmt-check vet workflowcheck fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(HIRESYNC) ./cmd/hiresync
+
+# The Temporal CLI (dev server and `temporal` commands), built from source:
+# about 4 minutes the first time, then from the build cache.
+tools: $(TEMPORAL) $(WORKFLOWCHECK)
+
+$(TEMPORAL):
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+$(WORKFLOWCHECK):
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+# The local run: Temporal dev server (SQLite under .data/, Web UI :8233),
+# the Slack and HubSpot doubles when no tokens are set, and `hiresync serve`.
+run: build tools
+	./scripts/run-local.sh
+
+# Everything: static checks, unit tests, end-to-end tests on a real dev
+# server, and a short fuzz of the parsers.
+test: build tools lint
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) fuzz
+
+lint: fmt-check vet workflowcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+workflowcheck: $(WORKFLOWCHECK)
+	$(WORKFLOWCHECK) ./workflows/...
+
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHeader$$' -fuzztime $(FUZZTIME) ./ingress/signature/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./ingress/
+
+clean:
+	rm -rf $(BIN)

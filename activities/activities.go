@@ -1,0 +1,241 @@
+// Package activities is the only room that talks to Slack and HubSpot. Its
+// Activities struct holds the clients, breakers and limiters of one worker;
+// its methods are the Temporal activities the candidate workflow runs.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/activities/slackpost"
+)
+
+// Error types of the application errors the activities return. Permanent
+// ones are not retried; the workflow records them and moves on.
+const (
+	ErrSlackPermanent     = "SlackPermanent"
+	ErrSlackRateLimited   = "SlackRateLimited"
+	ErrSlackUnavailable   = "SlackUnavailable"
+	ErrHubSpotPermanent   = "HubSpotPermanent"
+	ErrHubSpotRateLimited = "HubSpotRateLimited"
+	ErrHubSpotUnavailable = "HubSpotUnavailable"
+)
+
+// openBreakerDelay is how long Temporal waits before retrying an activity
+// that found its downstream's breaker open.
+const openBreakerDelay = 15 * time.Second
+
+// Router picks the Slack channel of a job.
+type Router interface {
+	Channel(jobID string) string
+}
+
+// Slack is what the activities need of a Slack client (slackpost.Poster).
+type Slack interface {
+	PostRoot(ctx context.Context, channel string, m slackpost.Message) (string, error)
+	Reply(ctx context.Context, channel, threadTS string, m slackpost.Message) (string, error)
+	Update(ctx context.Context, channel, ts string, m slackpost.Message) error
+	FindPosted(ctx context.Context, channel, threadTS, eventID string) (string, bool, error)
+}
+
+// Contacts is what the activities need of HubSpot (hubspot.Syncer).
+type Contacts interface {
+	Sync(ctx context.Context, ch hubspot.Change) (hubspot.Outcome, error)
+}
+
+// Activities are the candidate workflow's activities. A nil Slack or
+// HubSpot means that downstream is off; its activities then say so.
+type Activities struct {
+	Slack     Slack
+	Routes    Router
+	HubSpot   Contacts
+	HireStage string
+	Log       *slog.Logger
+}
+
+const (
+	slackOff   = "Slack is off (SLACK_BOT_TOKEN unset)"
+	hubspotOff = "HubSpot is off (HUBSPOT_ACCESS_TOKEN unset)"
+)
+
+// PostSlackRoot posts an application's root message in its job's channel,
+// unless a message for this event is already there.
+func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (SlackResult, error) {
+	if a.Slack == nil {
+		return SlackResult{Skipped: slackOff}, nil
+	}
+	channel := req.Channel
+	if channel == "" {
+		channel = a.Routes.Channel(req.JobID)
+	}
+	if channel == "" {
+		return SlackResult{}, temporal.NewNonRetryableApplicationError(
+			"no Slack channel for job "+req.JobID+" and no default_channel in HIRESYNC_ROUTES", ErrSlackPermanent, nil)
+	}
+	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
+	return a.postOnce(ctx, channel, "", req.EventID, func() (string, error) {
+		return a.Slack.PostRoot(ctx, channel, m)
+	})
+}
+
+// PostSlackReply posts one event as a reply in its application's thread,
+// unless that reply is already there.
+func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) (SlackResult, error) {
+	if a.Slack == nil {
+		return SlackResult{Skipped: slackOff}, nil
+	}
+	m := slackpost.Reply(req.Event)
+	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, func() (string, error) {
+		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
+	})
+}
+
+// UpdateSlackRoot shows the application's new status on its root message.
+// An update is idempotent, so it is simply repeated on retry.
+func (a *Activities) UpdateSlackRoot(ctx context.Context, req SlackUpdateRequest) (SlackResult, error) {
+	if a.Slack == nil {
+		return SlackResult{Skipped: slackOff}, nil
+	}
+	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
+	if err := a.Slack.Update(ctx, req.Channel, req.TS, m); err != nil {
+		return SlackResult{}, slackError("update root", err)
+	}
+	return SlackResult{Channel: req.Channel, TS: req.TS}, nil
+}
+
+// postOnce looks for a message carrying this event id before posting, so a
+// retry after a lost response, a worker crash or a workflow reset adopts the
+// message already there instead of posting it twice.
+func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, post func() (string, error)) (SlackResult, error) {
+	ts, found, err := a.Slack.FindPosted(ctx, channel, threadTS, eventID)
+	if err != nil {
+		return SlackResult{}, slackError("look for an earlier post", err)
+	}
+	if found {
+		activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", channel)
+		return SlackResult{Channel: channel, TS: ts, Adopted: true}, nil
+	}
+	ts, err = post()
+	if err != nil {
+		return SlackResult{}, slackError("post", err)
+	}
+	return SlackResult{Channel: channel, TS: ts}, nil
+}
+
+// slackError classifies a Slack failure for Temporal's retry policy.
+func slackError(what string, err error) error {
+	var rl *slackpost.RateLimitedError
+	var perm *slackpost.PermanentError
+	switch {
+	case errors.As(err, &rl):
+		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: rate limited", what), ErrSlackRateLimited,
+			temporal.ApplicationErrorOptions{NextRetryDelay: rl.RetryAfter})
+	case errors.As(err, &perm):
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %s", what, perm.Code), ErrSlackPermanent, nil)
+	case errors.Is(err, slackpost.ErrUnavailable):
+		return temporal.NewApplicationErrorWithOptions(what+": Slack circuit breaker is open", ErrSlackUnavailable,
+			temporal.ApplicationErrorOptions{NextRetryDelay: openBreakerDelay})
+	}
+	return fmt.Errorf("slack %s: %w", what, err)
+}
+
+// SyncContact writes one event's change to the candidate's HubSpot contact.
+func (a *Activities) SyncContact(ctx context.Context, ch ContactChange) (ContactResult, error) {
+	if a.HubSpot == nil {
+		return ContactResult{Skipped: hubspotOff}, nil
+	}
+	out, err := a.HubSpot.Sync(ctx, a.hubspotChange(ch))
+	if err != nil {
+		return ContactResult{}, hubspotError(err)
+	}
+	return ContactResult{
+		LifecycleBefore: out.LifecycleBefore,
+		LifecycleAfter:  out.LifecycleAfter,
+		Created:         out.Created,
+		Written:         len(out.Written),
+	}, nil
+}
+
+// rootView is what slackpost renders: the workflow's view with labels and
+// the metadata of the event that posted the root.
+func rootView(v RootView, eventID, candidateID, jobID string) slackpost.RootView {
+	return slackpost.RootView{
+		CandidateName: v.CandidateName,
+		JobTitle:      v.JobTitle,
+		JobID:         jobID,
+		Source:        v.Source,
+		Status:        StatusLabel(v.Status),
+		ProfileURL:    v.ProfileURL,
+		EventID:       eventID,
+		CandidateID:   candidateID,
+	}
+}
+
+// StatusLabel is how an application status reads in Slack.
+func StatusLabel(status string) string {
+	switch status {
+	case "":
+		return "In process"
+	case "applied":
+		return "Applied"
+	case "test_passed":
+		return "Test passed"
+	case "test_failed":
+		return "Test failed"
+	case "hired":
+		return "Hired"
+	case "rejected":
+		return "Rejected"
+	case "withdrawn":
+		return "Withdrawn"
+	}
+	return "Stage: " + strings.ReplaceAll(status, "_", " ")
+}
+
+// hubspotChange maps the product's terms to HubSpot properties.
+func (a *Activities) hubspotChange(ch ContactChange) hubspot.Change {
+	props := map[string]string{}
+	set := func(name, v string) {
+		if v != "" {
+			props[name] = v
+		}
+	}
+	set(hubspot.PropertyFirstName, ch.FirstName)
+	set(hubspot.PropertyLastName, ch.LastName)
+	set(hubspot.PropertyCandidateID, ch.CandidateID)
+	set(hubspot.PropertySourceJob, ch.SourceJob)
+	set(hubspot.PropertyProfileURL, ch.ProfileURL)
+	set(hubspot.PropertyStage, ch.Stage)
+	set(hubspot.PropertyTalentPool, ch.TalentPool)
+	c := hubspot.Change{Email: ch.Email, Properties: props}
+	switch ch.Lifecycle {
+	case LifecycleIfEmpty:
+		c.Lifecycle = hubspot.InitialStage
+	case LifecycleHired:
+		c.Lifecycle = hubspot.HireStage
+	}
+	return c
+}
+
+func hubspotError(err error) error {
+	var rl *hubspot.RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		return temporal.NewApplicationErrorWithOptions("upsert contact: rate limited", ErrHubSpotRateLimited,
+			temporal.ApplicationErrorOptions{NextRetryDelay: rl.RetryAfter})
+	case hubspot.IsPermanent(err):
+		return temporal.NewNonRetryableApplicationError("upsert contact: "+err.Error(), ErrHubSpotPermanent, nil)
+	case errors.Is(err, hubspot.ErrUnavailable):
+		return temporal.NewApplicationErrorWithOptions("upsert contact: HubSpot circuit breaker is open", ErrHubSpotUnavailable,
+			temporal.ApplicationErrorOptions{NextRetryDelay: openBreakerDelay})
+	}
+	return fmt.Errorf("hubspot upsert contact: %w", err)
+}

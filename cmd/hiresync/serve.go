@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync/worker"
+)
+
+// runServe runs the ingress, the worker or both until ctx ends.
+func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker bool) error {
+	var role config.Role
+	if withIngress {
+		role |= config.RoleIngress
+	}
+	if withWorker {
+		role |= config.RoleWorker
+	}
+	cfg, err := config.Load(nil, role)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	c, err := worker.NewClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	g, ctx := errgroup.WithContext(ctx)
+	if withIngress {
+		srv := ingress.New(ingress.Config{Addr: cfg.HTTPAddr, TaskQueue: cfg.TaskQueue, Keys: cfg.WebhookKeys}, c, log, reg)
+		g.Go(func() error { return srv.Run(ctx) })
+	}
+	if withWorker {
+		g.Go(func() error { return worker.Run(ctx, cfg, c, log, reg, !withIngress) })
+	}
+	return g.Wait()
+}

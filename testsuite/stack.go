@@ -1,0 +1,279 @@
+package testsuite
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/testsuite/clarityhire"
+	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/worker"
+	"github.com/hiresync/hiresync/workflows"
+)
+
+// TestSecret signs the harness's deliveries.
+const TestSecret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+// Routes are the harness's job routes: two routed jobs and a default.
+var Routes = config.Routes{
+	DefaultChannel: "C0HIRING",
+	Jobs:           map[string]string{"job_BE42": "C0BACKEND", "job_DS07": "C0DESIGN"},
+}
+
+// Stack is hiresync running for real against a dev server, with the
+// doubles: the ingress on a loopback port, a worker on its own task queue.
+type Stack struct {
+	Temporal   client.Client
+	Slack      *slackdouble.Server
+	HubSpot    *hubspotdouble.Double
+	WebhookURL string
+	Sender     *clarityhire.Sender
+	TaskQueue  string
+	Config     *config.Config
+	Logs       *SyncBuffer
+
+	log          *slog.Logger
+	workerCancel context.CancelFunc
+	workerDone   chan error
+}
+
+// StackOptions adjust a Stack.
+type StackOptions struct {
+	// SlackOptions configure the Slack double.
+	SlackOptions []slackdouble.Option
+	// SlackPerSecond is the poster's per-channel rate (default 50, fast).
+	SlackPerSecond float64
+	// NoWorker starts the ingress alone.
+	NoWorker bool
+}
+
+// StartStack runs the ingress and a worker against the dev server at addr,
+// on a task queue of the test's own, until the test ends.
+func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
+	t.Helper()
+	slack := slackdouble.Start(t, o.SlackOptions...)
+	hub, err := hubspotdouble.Start(hubspotdouble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hub.Close() })
+
+	keys, err := signature.ParseSecrets(TestSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := Routes
+	if o.SlackPerSecond == 0 {
+		o.SlackPerSecond = 50
+	}
+	cfg := &config.Config{
+		Temporal:       client.Options{HostPort: addr, Namespace: "default"},
+		TaskQueue:      "hiresync-" + sanitize(t.Name()),
+		WebhookKeys:    keys,
+		Routes:         &routes,
+		SlackToken:     slack.Token(),
+		SlackAPIURL:    slack.APIURL(),
+		SlackPerSecond: o.SlackPerSecond,
+		HubSpotToken:   hub.Token(),
+		HubSpotAPIURL:  hub.URL(),
+		HubSpotRate:    100,
+		HubSpotWindow:  10 * time.Second,
+		HireStage:      hubspot.DefaultHireStage,
+	}
+	logs := &SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := hubspot.Setup(ctx, hubspot.New(hubspot.Config{BaseURL: hub.URL(), Token: hub.Token()}), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	c, err := worker.NewClient(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+
+	in := ingress.New(ingress.Config{TaskQueue: cfg.TaskQueue, Keys: keys}, c, log, prometheus.NewRegistry())
+	srv := httptest.NewServer(in.Handler())
+	t.Cleanup(srv.Close)
+
+	s := &Stack{
+		Temporal:   c,
+		Slack:      slack,
+		HubSpot:    hub,
+		WebhookURL: srv.URL + ingress.WebhookPath,
+		Sender:     &clarityhire.Sender{URL: srv.URL + ingress.WebhookPath, Keys: keys, Attempts: 30, Backoff: 100 * time.Millisecond},
+		TaskQueue:  cfg.TaskQueue,
+		Config:     cfg,
+		Logs:       logs,
+		log:        log,
+	}
+	if !o.NoWorker {
+		s.StartWorker(t)
+	}
+	t.Cleanup(s.StopWorker)
+	return s
+}
+
+// StartWorker starts the stack's worker (again).
+func (s *Stack) StartWorker(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.workerCancel = cancel
+	s.workerDone = make(chan error, 1)
+	go func() {
+		s.workerDone <- worker.Run(ctx, s.Config, s.Temporal, s.log, prometheus.NewRegistry(), false)
+	}()
+}
+
+// StopWorker stops the stack's worker gracefully and waits for it.
+func (s *Stack) StopWorker() {
+	if s.workerCancel == nil {
+		return
+	}
+	s.workerCancel()
+	<-s.workerDone
+	s.workerCancel = nil
+}
+
+// Send delivers each in order, as ClarityHire would (retrying), and fails
+// the test for any delivery not answered 202.
+func (s *Stack) Send(t testing.TB, ds ...clarityhire.Delivery) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, d := range ds {
+		res, err := s.Sender.Send(ctx, d)
+		if err != nil {
+			t.Fatalf("deliver %s: %v", d.ID, err)
+		}
+		if res.Status != 202 {
+			t.Fatalf("deliver %s: status %d: %s", d.ID, res.Status, res.Body)
+		}
+	}
+}
+
+// Timeline queries a candidate's timeline.
+func (s *Stack) Timeline(ctx context.Context, candidateID string) ([]hiresync.TimelineEntry, error) {
+	var tl []hiresync.TimelineEntry
+	return tl, s.query(ctx, candidateID, hiresync.TimelineQuery, &tl)
+}
+
+// State queries a candidate's whole state.
+func (s *Stack) State(ctx context.Context, candidateID string) (hiresync.CandidateState, error) {
+	var st hiresync.CandidateState
+	return st, s.query(ctx, candidateID, workflows.StateQuery, &st)
+}
+
+func (s *Stack) query(ctx context.Context, candidateID, name string, out any) error {
+	v, err := s.Temporal.QueryWorkflow(ctx, hiresync.WorkflowID(candidateID), "", name)
+	if err != nil {
+		return err
+	}
+	return v.Get(out)
+}
+
+// WaitSettled waits until each candidate's timeline holds want[candidate]
+// events, every one with its actions done (none in flight), and returns
+// the timelines.
+func (s *Stack) WaitSettled(t testing.TB, want map[string]int, timeout time.Duration) map[string][]hiresync.TimelineEntry {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	got := map[string][]hiresync.TimelineEntry{}
+	var lastErr error
+	for {
+		settled := true
+		for cand, n := range want {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			tl, err := s.Timeline(ctx, cand)
+			cancel()
+			if err != nil {
+				settled, lastErr = false, err
+				continue
+			}
+			got[cand] = tl
+			if len(tl) != n || !allActed(tl) {
+				settled = false
+				lastErr = errors.New(cand + ": not settled")
+			}
+		}
+		if settled {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timelines did not settle within %s: %v; last seen %+v", timeout, lastErr, got)
+		}
+		time.Sleep(200 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+}
+
+func allActed(tl []hiresync.TimelineEntry) bool {
+	for _, e := range tl {
+		if len(e.Actions) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// History returns a workflow's whole history as JSON, for leak checks and
+// replay fixtures.
+func (s *Stack) History(ctx context.Context, workflowID string) ([]byte, error) {
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	var h historypb.History
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			return nil, err
+		}
+		h.Events = append(h.Events, e)
+	}
+	return temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&h)
+}
+
+// SyncBuffer is a bytes buffer safe for concurrent writers (log capture).
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+func sanitize(name string) string {
+	out := []byte(name)
+	for i, c := range out {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			out[i] = '-'
+		}
+	}
+	return string(out)
+}

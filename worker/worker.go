@@ -1,0 +1,100 @@
+// Package worker wires hiresync together: the Temporal client, the
+// CandidateWorkflow, and the activities with their Slack and HubSpot
+// clients, breakers and limiters.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities"
+	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/workflows"
+)
+
+// stopTimeout is how long a stopping worker lets running activities finish
+// before it hands them back to Temporal (they are retried elsewhere).
+const stopTimeout = 10 * time.Second
+
+// NewClient returns a lazy Temporal client: it connects on first use, so
+// the ingress can start (and answer 503) while Temporal is down.
+func NewClient(cfg *config.Config, log *slog.Logger) (client.Client, error) {
+	opts := cfg.Temporal
+	opts.Logger = sdklog.NewStructuredLogger(log)
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		return nil, fmt.Errorf("temporal client for %s: %w", opts.HostPort, err)
+	}
+	return c, nil
+}
+
+// Register adds hiresync's workflow and activities to w.
+func Register(w worker.Registry, acts *activities.Activities) {
+	w.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	w.RegisterActivity(acts)
+}
+
+// Run runs a worker on cfg.TaskQueue until ctx ends, then stops it
+// gracefully. With serveMetrics, it serves /metrics on cfg.MetricsAddr (a
+// worker without an ingress beside it).
+func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Logger, reg *prometheus.Registry, serveMetrics bool) error {
+	acts, err := NewActivities(cfg, log, reg)
+	if err != nil {
+		return err
+	}
+	if err := waitForTemporal(ctx, c, log); err != nil {
+		return err
+	}
+	w := worker.New(c, cfg.TaskQueue, worker.Options{WorkerStopTimeout: stopTimeout})
+	Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.Temporal.Namespace)
+	if serveMetrics {
+		srv := &http.Server{Addr: cfg.MetricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server", "error", err)
+			}
+		}()
+		defer srv.Close()
+	}
+	<-ctx.Done()
+	w.Stop()
+	log.Info("worker stopped")
+	return nil
+}
+
+// waitForTemporal waits until the frontend answers, so a worker started
+// before Temporal (as in make run) does not fail.
+func waitForTemporal(ctx context.Context, c client.Client, log *slog.Logger) error {
+	wait := 250 * time.Millisecond
+	for {
+		check, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := c.CheckHealth(check, &client.CheckHealthRequest{})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		log.Warn("waiting for temporal", "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}

@@ -1,0 +1,157 @@
+// Package workflows holds CandidateWorkflow: one long-lived workflow per
+// candidate that takes ClarityHire events in arrival order, once each, and
+// keeps the candidate's Slack threads and HubSpot contact in step.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+)
+
+// Defaults of hiresync.WorkflowTuning.
+const (
+	DefaultMaxEventsPerRun = 500
+	DefaultRetention       = 30 * 24 * time.Hour
+	// keptTimeline is how many recent timeline entries a new run carries.
+	keptTimeline = 200
+)
+
+// RedriveSignal asks the workflow to run again the actions that failed
+// permanently (after an operator fixed the cause).
+const RedriveSignal = "redrive"
+
+// StateQuery answers the whole CandidateState, for operators and checks.
+const StateQuery = "state"
+
+// CandidateWorkflow is the workflow of one candidate, id hiresync.WorkflowID.
+// Its input is the state carried over from the previous run, if any.
+func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) error {
+	c := newCandidate(state)
+	if err := c.setup(ctx); err != nil {
+		return err
+	}
+	return c.run(ctx)
+}
+
+// candidate is the workflow's state with the behaviour around it.
+type candidate struct {
+	hiresync.CandidateState
+	handledThisRun int
+	// jobIDs and stage as last written to search attributes.
+	sentJobs  []string
+	sentStage string
+}
+
+func newCandidate(s hiresync.CandidateState) *candidate {
+	if s.Seen == nil {
+		s.Seen = map[string]bool{}
+	}
+	if s.Applications == nil {
+		s.Applications = map[string]*hiresync.ApplicationState{}
+	}
+	if s.Options.MaxEventsPerRun <= 0 {
+		s.Options.MaxEventsPerRun = DefaultMaxEventsPerRun
+	}
+	if s.Options.Retention <= 0 {
+		s.Options.Retention = DefaultRetention
+	}
+	return &candidate{CandidateState: s}
+}
+
+func (c *candidate) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandlerWithOptions(ctx, hiresync.TimelineQuery,
+		func() ([]hiresync.TimelineEntry, error) { return c.Timeline, nil },
+		workflow.QueryHandlerOptions{Description: "Every event received (id, type, received-at) and what was done for it"},
+	); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandlerWithOptions(ctx, StateQuery,
+		func() (hiresync.CandidateState, error) { return c.CandidateState, nil },
+		workflow.QueryHandlerOptions{Description: "The candidate's whole state: applications, threads, contact, dedupe set"},
+	); err != nil {
+		return err
+	}
+	c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
+	c.publishDetails(ctx)
+	return nil
+}
+
+// run takes events one at a time until it continues as new or, once every
+// application is closed and the retention window passed quietly, completes.
+func (c *candidate) run(ctx workflow.Context) error {
+	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
+	redrive := workflow.GetSignalChannel(ctx, RedriveSignal)
+	for {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(events, func(ch workflow.ReceiveChannel, _ bool) {
+			var ev hiresync.Event
+			ch.Receive(ctx, &ev)
+			c.handle(ctx, ev)
+		})
+		sel.AddReceive(redrive, func(ch workflow.ReceiveChannel, _ bool) {
+			ch.Receive(ctx, nil)
+			c.redrive(ctx)
+		})
+		retired := false
+		if c.allClosed() {
+			timer := workflow.NewTimer(ctx, c.Options.Retention)
+			sel.AddFuture(timer, func(workflow.Future) { retired = true })
+		}
+		sel.Select(ctx)
+
+		if retired {
+			if c.drain(ctx, events) == 0 {
+				workflow.GetLogger(ctx).Info("retention window passed with every application closed; completing")
+				return nil
+			}
+			continue
+		}
+		if c.handledThisRun >= c.Options.MaxEventsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			c.drain(ctx, events)
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return err
+			}
+			return workflow.NewContinueAsNewError(ctx, CandidateWorkflow, c.carryOver())
+		}
+	}
+}
+
+// drain handles every event already delivered, so none is left behind by a
+// continue-as-new or completion. It returns how many it took.
+func (c *candidate) drain(ctx workflow.Context, events workflow.ReceiveChannel) int {
+	n := 0
+	for {
+		var ev hiresync.Event
+		if !events.ReceiveAsync(&ev) {
+			return n
+		}
+		c.handle(ctx, ev)
+		n++
+	}
+}
+
+// carryOver is the input of the next run: everything, with the timeline
+// trimmed to its recent part.
+func (c *candidate) carryOver() hiresync.CandidateState {
+	s := c.CandidateState
+	if n := len(s.Timeline); n > keptTimeline {
+		s.Timeline = append([]hiresync.TimelineEntry(nil), s.Timeline[n-keptTimeline:]...)
+	}
+	s.Runs++
+	return s
+}
+
+func (c *candidate) allClosed() bool {
+	if len(c.Applications) == 0 {
+		return false
+	}
+	for _, a := range c.Applications {
+		if !a.Closed {
+			return false
+		}
+	}
+	return true
+}

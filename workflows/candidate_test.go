@@ -1,0 +1,287 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities"
+	"github.com/hiresync/hiresync/workflows"
+)
+
+var a *activities.Activities
+
+// sample reads one of ClarityHire's sample events.
+func sample(t *testing.T, typ string) hiresync.Event {
+	t.Helper()
+	b, err := os.ReadFile("../testsuite/clarityhire/events/" + typ + ".json")
+	require.NoError(t, err)
+	var e hiresync.Event
+	require.NoError(t, json.Unmarshal(b, &e))
+	e.ReceivedAt = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	return e
+}
+
+// calls records what the mocked activities were asked, in order.
+type calls struct {
+	mu      sync.Mutex
+	roots   []activities.SlackRootRequest
+	replies []activities.SlackReplyRequest
+	updates []activities.SlackUpdateRequest
+	changes []activities.ContactChange
+}
+
+// harness is a test workflow environment with recording activity mocks.
+type harness struct {
+	env   *sdktest.TestWorkflowEnvironment
+	calls *calls
+}
+
+func newHarness(t *testing.T) *harness {
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	env.RegisterActivity(a)
+	c := &calls{}
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r activities.SlackRootRequest) (activities.SlackResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.roots = append(c.roots, r)
+			return activities.SlackResult{Channel: "C0BACKEND", TS: "1.000" + r.JobID}, nil
+		}).Maybe()
+	env.OnActivity(a.PostSlackReply, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r activities.SlackReplyRequest) (activities.SlackResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.replies = append(c.replies, r)
+			return activities.SlackResult{Channel: r.Channel, TS: "2.000"}, nil
+		}).Maybe()
+	env.OnActivity(a.UpdateSlackRoot, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r activities.SlackUpdateRequest) (activities.SlackResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.updates = append(c.updates, r)
+			return activities.SlackResult{Channel: r.Channel, TS: r.TS}, nil
+		}).Maybe()
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, ch activities.ContactChange) (activities.ContactResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.changes = append(c.changes, ch)
+			return activities.ContactResult{Written: 1}, nil
+		}).Maybe()
+	return &harness{env: env, calls: c}
+}
+
+// run signals events one a minute apart, queries the timeline, then
+// cancels the workflow, and returns the timeline.
+func (h *harness) run(t *testing.T, state hiresync.CandidateState, events ...hiresync.Event) []hiresync.TimelineEntry {
+	t.Helper()
+	for i, ev := range events {
+		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, ev) }, time.Duration(i+1)*time.Minute)
+	}
+	var timeline []hiresync.TimelineEntry
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(hiresync.TimelineQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&timeline))
+		h.env.CancelWorkflow()
+	}, time.Duration(len(events)+1)*time.Minute)
+	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
+	require.True(t, h.env.IsWorkflowCompleted())
+	return timeline
+}
+
+func types(tl []hiresync.TimelineEntry) []string {
+	var out []string
+	for _, e := range tl {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func TestDedupeAndArrivalOrder(t *testing.T) {
+	h := newHarness(t)
+	sub, passed, stage := sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed), sample(t, hiresync.StageChanged)
+	tl := h.run(t, hiresync.NewState("cand_7Q2KXW"), sub, sub, passed, sub, stage, passed)
+
+	require.Equal(t, []string{hiresync.ApplicationSubmitted, hiresync.TestPassed, hiresync.StageChanged}, types(tl))
+	require.Equal(t, sub.ReceivedAt, tl[0].ReceivedAt)
+	require.Len(t, h.calls.roots, 1, "one root per application")
+	require.Equal(t, "job_BE42", h.calls.roots[0].JobID)
+	require.Equal(t, "https://app.clarityhire.com/candidates/cand_7Q2KXW", h.calls.roots[0].View.ProfileURL)
+	require.Len(t, h.calls.replies, 2, "one reply per later event")
+	require.Equal(t, passed.ID, h.calls.replies[0].Event.ID)
+	require.Equal(t, stage.ID, h.calls.replies[1].Event.ID)
+	require.Len(t, h.calls.updates, 2, "status changed twice")
+	require.Equal(t, "offer", h.calls.updates[1].View.Status)
+	require.Len(t, h.calls.changes, 2, "test.passed writes nothing to HubSpot")
+	for _, e := range tl {
+		require.NotEmpty(t, e.Actions)
+		for _, act := range e.Actions {
+			require.NotEqual(t, hiresync.ActionFailed, act.Result, act)
+		}
+	}
+}
+
+func TestLateSubmittedUpdatesRootAndOldEventsNeverMoveStatusBack(t *testing.T) {
+	h := newHarness(t)
+	hired, stage, sub := sample(t, hiresync.CandidateHired), sample(t, hiresync.StageChanged), sample(t, hiresync.ApplicationSubmitted)
+	h.run(t, hiresync.NewState("cand_7Q2KXW"), hired, stage, sub)
+
+	require.Len(t, h.calls.roots, 1)
+	require.Equal(t, "hired", h.calls.roots[0].View.Status)
+	require.Len(t, h.calls.replies, 2)
+	// The stage change is older than the hire: no update for it. The late
+	// application.submitted updates the root, which still says hired.
+	require.Len(t, h.calls.updates, 1)
+	require.Equal(t, "hired", h.calls.updates[0].View.Status)
+	require.Equal(t, "LinkedIn", h.calls.updates[0].View.Source)
+}
+
+func TestContactChanges(t *testing.T) {
+	noEmail := sample(t, hiresync.ApplicationSubmitted)
+	noEmail.Data.Candidate.Email = ""
+	unqualified := sample(t, hiresync.ApplicationRejected)
+	unqualified.Data.Rejection.Qualified = false
+
+	tests := []struct {
+		name   string
+		events []hiresync.Event
+		check  func(t *testing.T, ch []activities.ContactChange, tl []hiresync.TimelineEntry)
+	}{
+		{"first event writes the base and other-if-empty", []hiresync.Event{sample(t, hiresync.InterviewScheduled)},
+			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
+				require.Len(t, ch, 1)
+				require.Equal(t, activities.LifecycleIfEmpty, ch[0].Lifecycle)
+				require.Equal(t, "Senior Backend Engineer", ch[0].SourceJob)
+				require.Equal(t, "cand_7Q2KXW", ch[0].CandidateID)
+				require.Equal(t, "ada.okafor@example.com", ch[0].Email)
+			}},
+		{"hired moves lifecycle and stage", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.CandidateHired)},
+			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
+				require.Len(t, ch, 2)
+				require.Equal(t, activities.LifecycleHired, ch[1].Lifecycle)
+				require.Equal(t, "hired", ch[1].Stage)
+				require.Empty(t, ch[1].FirstName, "base properties only once")
+			}},
+		{"rejected qualified joins the talent pool", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.ApplicationRejected)},
+			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
+				require.Equal(t, "rejected", ch[1].Stage)
+				require.Equal(t, activities.TalentPoolQualified, ch[1].TalentPool)
+			}},
+		{"rejected unqualified without a passed test does not", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestFailed), unqualified},
+			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
+				require.Len(t, ch, 2)
+				require.Empty(t, ch[1].TalentPool)
+			}},
+		{"rejected unqualified after a passed test does", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed), unqualified},
+			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
+				require.Equal(t, activities.TalentPoolQualified, ch[1].TalentPool)
+			}},
+		{"no email is not synced and the timeline says so", []hiresync.Event{noEmail},
+			func(t *testing.T, ch []activities.ContactChange, tl []hiresync.TimelineEntry) {
+				require.Empty(t, ch)
+				hub := tl[0].Actions[len(tl[0].Actions)-1]
+				require.Equal(t, "hubspot", hub.Target)
+				require.Equal(t, hiresync.ActionSkipped, hub.Result)
+				require.Contains(t, hub.Detail, "no email")
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			tl := h.run(t, hiresync.NewState("cand_7Q2KXW"), tt.events...)
+			tt.check(t, h.calls.changes, tl)
+		})
+	}
+}
+
+func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	env.RegisterActivity(a)
+	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{}, perm).Once()
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil).Once()
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 5}, nil)
+
+	sub := sample(t, hiresync.ApplicationSubmitted)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
+	var before, after []hiresync.TimelineEntry
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&before))
+		env.SignalWorkflow(workflows.RedriveSignal, nil)
+	}, 2*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&after))
+		env.CancelWorkflow()
+	}, 3*time.Minute)
+	env.ExecuteWorkflow(hiresync.WorkflowType, hiresync.NewState("cand_7Q2KXW"))
+
+	require.Len(t, before, 1)
+	require.Equal(t, hiresync.ActionFailed, before[0].Actions[0].Result)
+	require.Contains(t, before[0].Actions[0].Detail, "not_in_channel")
+	require.Equal(t, hiresync.ActionDone, before[0].Actions[1].Result, "HubSpot went on")
+	require.Len(t, after, 1, "a re-drive adds to the event's entry, not a new one")
+	require.Len(t, after[0].Actions, 3, "only the failed Slack action ran again")
+	require.Equal(t, hiresync.ActionDone, after[0].Actions[2].Result)
+	env.AssertNumberOfCalls(t, "SyncContact", 1)
+}
+
+func TestContinueAsNewKeepsDedupeAndThreads(t *testing.T) {
+	h := newHarness(t)
+	state := hiresync.NewState("cand_7Q2KXW")
+	state.Options.MaxEventsPerRun = 2
+	sub, passed := sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, passed) }, 2*time.Minute)
+	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
+
+	err := h.env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
+	var next hiresync.CandidateState
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.True(t, next.Seen[sub.ID] && next.Seen[passed.ID])
+	require.Equal(t, 1, next.Runs)
+	app := next.Applications["app_91XR3"]
+	require.NotNil(t, app)
+	require.NotEmpty(t, app.RootTS)
+	require.Len(t, next.Timeline, 2)
+	require.True(t, next.PassedTest)
+}
+
+func TestCompletesAfterRetentionOnceEveryApplicationIsClosed(t *testing.T) {
+	h := newHarness(t)
+	state := hiresync.NewState("cand_7Q2KXW")
+	state.Options.Retention = 48 * time.Hour
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationSubmitted)) }, time.Minute)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationWithdrawn)) }, 2*time.Minute)
+	// A late event inside the window is still handled, and the window restarts.
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.InterviewCancelled)) }, 24*time.Hour)
+	start := h.env.Now()
+	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.NoError(t, h.env.GetWorkflowError())
+	require.Len(t, h.calls.replies, 2)
+	require.GreaterOrEqual(t, h.env.Now().Sub(start), 24*time.Hour+48*time.Hour, "completed only a full window after the last event")
+}

@@ -1,0 +1,195 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities"
+)
+
+// a is the typed nil handle through which activities are referenced.
+var a *activities.Activities
+
+// slackOptions and hubspotOptions are each downstream's activity options:
+// short attempts, retried durably for a day with capped backoff; permanent
+// errors are not retried, rate limits set their own next delay.
+func slackOptions(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        2 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrSlackPermanent},
+		},
+		Summary: summary,
+	})
+}
+
+func hubspotOptions(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    time.Minute,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        2 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrHubSpotPermanent},
+		},
+		Summary: summary,
+	})
+}
+
+// slack posts the application's root if it has none yet, else a reply in
+// its thread, and updates the root when its status changed or a late
+// application.submitted filled it in.
+func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync.ApplicationState, statusChanged bool) []hiresync.Action {
+	if app == nil {
+		return []hiresync.Action{{Target: "slack", What: "post", Result: hiresync.ActionSkipped, Detail: "event has no application"}}
+	}
+	if app.RootTS == "" {
+		req := activities.SlackRootRequest{
+			EventID: ev.ID, CandidateID: c.CandidateID, JobID: app.JobID, Channel: app.Channel, View: c.view(app),
+		}
+		var res activities.SlackResult
+		err := workflow.ExecuteActivity(slackOptions(ctx, "Slack: post root for "+app.JobID), a.PostSlackRoot, req).Get(ctx, &res)
+		act := slackAction("post root", res, err)
+		if err == nil && res.Skipped == "" {
+			app.Channel, app.RootTS, app.RootEventID = res.Channel, res.TS, ev.ID
+		}
+		return []hiresync.Action{act}
+	}
+
+	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev, JobID: app.JobID}
+	var res activities.SlackResult
+	err := workflow.ExecuteActivity(slackOptions(ctx, fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)),
+		a.PostSlackReply, req).Get(ctx, &res)
+	actions := []hiresync.Action{slackAction("reply", res, err)}
+
+	if statusChanged || ev.Type == hiresync.ApplicationSubmitted {
+		upd := activities.SlackUpdateRequest{
+			Channel: app.Channel, TS: app.RootTS, EventID: app.RootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: c.view(app),
+		}
+		err := workflow.ExecuteActivity(slackOptions(ctx, fmt.Sprintf("Slack: update root to %q in %s", app.Status, app.Channel)),
+			a.UpdateSlackRoot, upd).Get(ctx, &res)
+		actions = append(actions, slackAction("update root", res, err))
+	}
+	return actions
+}
+
+func slackAction(what string, res activities.SlackResult, err error) hiresync.Action {
+	act := hiresync.Action{Target: "slack", What: what}
+	switch {
+	case err != nil:
+		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
+	case res.Skipped != "":
+		act.Result, act.Detail = hiresync.ActionSkipped, res.Skipped
+	default:
+		act.Result = hiresync.ActionDone
+		act.Detail = "in " + res.Channel + " ts " + res.TS
+		if res.Adopted {
+			act.Detail += " (found already posted)"
+		}
+	}
+	return act
+}
+
+// hubspot writes the event's part of the contact, per PRODUCT.md's table.
+func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.Action {
+	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
+	change, why := c.contactChange(ev)
+	if why != "" {
+		act.Result, act.Detail = hiresync.ActionSkipped, why
+		return []hiresync.Action{act}
+	}
+	var res activities.ContactResult
+	err := workflow.ExecuteActivity(hubspotOptions(ctx, "HubSpot: upsert contact for "+ev.Type), a.SyncContact, change).Get(ctx, &res)
+	switch {
+	case err != nil:
+		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
+	case res.Skipped != "":
+		act.Result, act.Detail = hiresync.ActionSkipped, res.Skipped
+	default:
+		act.Result = hiresync.ActionDone
+		act.Detail = fmt.Sprintf("%d properties", res.Written)
+		if res.LifecycleAfter != res.LifecycleBefore {
+			act.Detail += fmt.Sprintf(", lifecycle %q → %q", res.LifecycleBefore, res.LifecycleAfter)
+		}
+		if change.FirstName != "" || change.CandidateID != "" {
+			c.Contact.Created = true
+		}
+		if res.LifecycleAfter != "" {
+			c.Contact.Lifecycle = res.LifecycleAfter
+		}
+		if change.Stage != "" {
+			c.Contact.Stage, c.Contact.StageAt = change.Stage, ev.CreatedAt
+		}
+	}
+	return []hiresync.Action{act}
+}
+
+// contactChange maps an event to its contact write, or says why there is
+// none.
+func (c *candidate) contactChange(ev hiresync.Event) (activities.ContactChange, string) {
+	if c.Candidate.Email == "" {
+		return activities.ContactChange{}, "candidate has no email: not synced to HubSpot"
+	}
+	ch := activities.ContactChange{EventID: ev.ID, Email: c.Candidate.Email}
+	if !c.Contact.Created || ev.Type == hiresync.ApplicationSubmitted {
+		ch.FirstName = c.Candidate.FirstName
+		ch.LastName = c.Candidate.LastName
+		ch.CandidateID = c.CandidateID
+		ch.ProfileURL = c.Candidate.ProfileURL
+		if app := ev.Data.Application; app != nil {
+			ch.SourceJob = app.Job.Title
+		}
+		ch.Lifecycle = activities.LifecycleIfEmpty
+	}
+	// A stage older than the one written never overwrites it.
+	fresh := c.Contact.Stage == "" || !ev.CreatedAt.Before(c.Contact.StageAt)
+	switch ev.Type {
+	case hiresync.StageChanged:
+		if sc := ev.Data.StageChange; sc != nil && sc.To != "" && fresh {
+			ch.Stage = sc.To
+		}
+	case hiresync.CandidateHired:
+		ch.Lifecycle = activities.LifecycleHired
+		if fresh {
+			ch.Stage = StatusHired
+		}
+	case hiresync.ApplicationRejected:
+		if fresh {
+			ch.Stage = StatusRejected
+		}
+		if r := ev.Data.Rejection; r != nil && r.Qualified || c.PassedTest {
+			ch.TalentPool = activities.TalentPoolQualified
+		}
+	}
+	if ch == (activities.ContactChange{EventID: ev.ID, Email: c.Candidate.Email}) {
+		return ch, "no contact property for " + ev.Type
+	}
+	return ch, ""
+}
+
+// failure is the timeline's word for a failed activity: its error type and
+// message, without the wrapping.
+func failure(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if appErr.Type() != "" {
+			return appErr.Type() + ": " + appErr.Message()
+		}
+		return appErr.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "timed out: " + timeout.TimeoutType().String()
+	}
+	return err.Error()
+}
