@@ -148,7 +148,7 @@ func (c *candidate) allClosed() bool {
 	if len(c.Applications) == 0 {
 		return false
 	}
-	for _, a := range c.Applications {
+	for _, a := range c.orderedApplications() {
 		if !a.Closed {
 			return false
 		}

@@ -64,16 +64,16 @@ func (c *candidate) orderedApplications() []*hiresync.ApplicationState {
 // last events with what was done.
 func (c *candidate) details() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s\n\n", c.Candidate.Name())
+	b.WriteString(fmt.Sprintf("### %s\n\n", c.Candidate.Name()))
 	for _, a := range c.orderedApplications() {
 		thread := "no Slack thread yet"
 		if a.RootTS != "" {
 			thread = "thread " + a.Channel + "/" + a.RootTS
 		}
-		fmt.Fprintf(&b, "- **%s** (%s): %s — %s\n", a.JobTitle, a.JobID, orDash(a.Status), thread)
+		b.WriteString(fmt.Sprintf("- **%s** (%s): %s — %s\n", a.JobTitle, a.JobID, orDash(a.Status), thread))
 	}
 	if len(c.Failed) > 0 {
-		fmt.Fprintf(&b, "\n**%d event(s) with failed actions** — fix the cause, then signal `%s`.\n", len(c.Failed), RedriveSignal)
+		b.WriteString(fmt.Sprintf("\n**%d event(s) with failed actions** — fix the cause, then signal `%s`.\n", len(c.Failed), RedriveSignal))
 	}
 	b.WriteString("\n| event | type | actions |\n|---|---|---|\n")
 	start := max(0, len(c.Timeline)-detailEvents)
@@ -82,7 +82,7 @@ func (c *candidate) details() string {
 		for _, a := range e.Actions {
 			acts = append(acts, a.Target+" "+a.What+": "+a.Result)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.EventID, e.Type, strings.Join(acts, "; "))
+		b.WriteString(fmt.Sprintf("| %s | %s | %s |\n", e.EventID, e.Type, strings.Join(acts, "; ")))
 	}
 	return b.String()
 }
