@@ -7,7 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -54,11 +54,9 @@ type Contacts interface {
 // Activities are the candidate workflow's activities. A nil Slack or
 // HubSpot means that downstream is off; its activities then say so.
 type Activities struct {
-	Slack     Slack
-	Routes    Router
-	HubSpot   Contacts
-	HireStage string
-	Log       *slog.Logger
+	Slack   Slack
+	Routes  Router
+	HubSpot Contacts
 }
 
 const (
@@ -225,6 +223,9 @@ func (a *Activities) hubspotChange(ch ContactChange) hubspot.Change {
 	return c
 }
 
+// emailPattern finds email addresses in downstream error messages.
+var emailPattern = regexp.MustCompile(`[^\s"'<>()\[\],;:]+@[^\s"'<>()\[\],;:]+`)
+
 func hubspotError(err error) error {
 	var rl *hubspot.RateLimitedError
 	switch {
@@ -232,7 +233,9 @@ func hubspotError(err error) error {
 		return temporal.NewApplicationErrorWithOptions("upsert contact: rate limited", ErrHubSpotRateLimited,
 			temporal.ApplicationErrorOptions{NextRetryDelay: rl.RetryAfter})
 	case hubspot.IsPermanent(err):
-		return temporal.NewNonRetryableApplicationError("upsert contact: "+err.Error(), ErrHubSpotPermanent, nil)
+		// HubSpot's message can quote the email: keep it out of history and logs.
+		msg := emailPattern.ReplaceAllString(err.Error(), "[email]")
+		return temporal.NewNonRetryableApplicationError("upsert contact: "+msg, ErrHubSpotPermanent, nil)
 	case errors.Is(err, hubspot.ErrUnavailable):
 		return temporal.NewApplicationErrorWithOptions("upsert contact: HubSpot circuit breaker is open", ErrHubSpotUnavailable,
 			temporal.ApplicationErrorOptions{NextRetryDelay: openBreakerDelay})

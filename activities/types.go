@@ -26,7 +26,6 @@ type SlackReplyRequest struct {
 	Channel  string         `json:"channel"`
 	ThreadTS string         `json:"thread_ts"`
 	Event    hiresync.Event `json:"event"`
-	JobID    string         `json:"job_id"`
 }
 
 // SlackUpdateRequest asks for the root message to show a new view.

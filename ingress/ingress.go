@@ -25,10 +25,11 @@ import (
 
 // Paths served by the ingress.
 const (
-	WebhookPath = "/webhooks/clarityhire"
-	HealthPath  = "/healthz"
-	ReadyPath   = "/readyz"
-	MetricsPath = "/metrics"
+	WebhookPath            = "/webhooks/clarityhire"
+	SlackInteractivityPath = "/slack/interactivity"
+	HealthPath             = "/healthz"
+	ReadyPath              = "/readyz"
+	MetricsPath            = "/metrics"
 )
 
 // MaxBodyBytes is the largest webhook body accepted (413 above).
@@ -53,6 +54,9 @@ type Config struct {
 	Addr      string
 	TaskQueue string
 	Keys      []signature.Key
+	// SlackSigningSecret (SLACK_SIGNING_SECRET) verifies the requests Slack
+	// sends to SlackInteractivityPath; empty turns that path off (404).
+	SlackSigningSecret string
 	// Now is the clock for timestamp checks and received-at; nil means time.Now.
 	Now func() time.Time
 }
@@ -87,6 +91,7 @@ func New(cfg Config, tc Temporal, log *slog.Logger, reg *prometheus.Registry) *S
 	}
 	s.engine.Use(gin.Recovery())
 	s.engine.POST(WebhookPath, s.webhook)
+	s.engine.POST(SlackInteractivityPath, s.slackInteractivity)
 	s.engine.GET(HealthPath, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	s.engine.GET(ReadyPath, s.ready)
 	s.engine.GET(MetricsPath, gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))

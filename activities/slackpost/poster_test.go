@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -506,7 +507,9 @@ func TestNoContactDetailsReachSlack(t *testing.T) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	state := strings.ToLower(string(body))
+	// Slack timestamps are digits that could hold a forbidden fragment
+	// ("…955528" holds "555"): leave them out of the search.
+	state := regexp.MustCompile(`"(ts|thread_ts|latest_reply|edited_ts)": *"[0-9.]*"`).ReplaceAllString(strings.ToLower(string(body)), "")
 	require.Contains(t, state, "[redacted]")
 	for _, f := range forbidden {
 		if f == "<!channel>" || f == "<https://evil" {

@@ -37,7 +37,10 @@ func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker boo
 
 	g, ctx := errgroup.WithContext(ctx)
 	if withIngress {
-		srv := ingress.New(ingress.Config{Addr: cfg.HTTPAddr, TaskQueue: cfg.TaskQueue, Keys: cfg.WebhookKeys}, c, log, reg)
+		srv := ingress.New(ingress.Config{
+			Addr: cfg.HTTPAddr, TaskQueue: cfg.TaskQueue, Keys: cfg.WebhookKeys,
+			SlackSigningSecret: cfg.SlackSigningSecret,
+		}, c, log, reg)
 		g.Go(func() error { return srv.Run(ctx) })
 	}
 	if withWorker {

@@ -1,0 +1,695 @@
+package activities_test
+
+import (
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"golang.org/x/time/rate"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities"
+	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/activities/slackpost"
+	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/testsuite/slackdouble"
+)
+
+// The channels of the test routes.
+const (
+	hiring  = "C0HIRING"
+	backend = "C0BACKEND"
+)
+
+func testRoutes() *config.Routes {
+	return &config.Routes{DefaultChannel: hiring, Jobs: map[string]string{"job_BE42": backend}}
+}
+
+// execute runs one attempt of an activity of acts in a fresh test activity
+// environment, as a worker would, and decodes its result.
+func execute[T any](t *testing.T, acts *activities.Activities, activity, arg any) (T, error) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	var out T
+	val, err := env.ExecuteActivity(activity, arg)
+	if err != nil {
+		return out, err
+	}
+	require.NoError(t, val.Get(&out))
+	return out, nil
+}
+
+// slackUnderTest is the activities on a real Poster in front of a Slack
+// double.
+type slackUnderTest struct {
+	double *slackdouble.Server
+	acts   *activities.Activities
+}
+
+// newSlack starts a Slack double and builds the activities on a Poster of
+// it, without a posting rate limit unless cfg says otherwise.
+func newSlack(t *testing.T, routes *config.Routes, cfg func(*slackpost.Config)) slackUnderTest {
+	t.Helper()
+	d := slackdouble.Start(t)
+	c := slackpost.Config{
+		Token:      d.Token(),
+		APIURL:     d.APIURL(),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		PostRate:   rate.Inf,
+	}
+	if cfg != nil {
+		cfg(&c)
+	}
+	p, err := slackpost.New(c)
+	require.NoError(t, err)
+	return slackUnderTest{double: d, acts: &activities.Activities{Slack: p, Routes: routes}}
+}
+
+func (s slackUnderTest) root(t *testing.T, req activities.SlackRootRequest) (activities.SlackResult, error) {
+	t.Helper()
+	return execute[activities.SlackResult](t, s.acts, s.acts.PostSlackRoot, req)
+}
+
+func (s slackUnderTest) reply(t *testing.T, req activities.SlackReplyRequest) (activities.SlackResult, error) {
+	t.Helper()
+	return execute[activities.SlackResult](t, s.acts, s.acts.PostSlackReply, req)
+}
+
+func (s slackUnderTest) update(t *testing.T, req activities.SlackUpdateRequest) (activities.SlackResult, error) {
+	t.Helper()
+	return execute[activities.SlackResult](t, s.acts, s.acts.UpdateSlackRoot, req)
+}
+
+// mustRoot posts a root message that must succeed and returns where it is.
+func (s slackUnderTest) mustRoot(t *testing.T, req activities.SlackRootRequest) activities.SlackResult {
+	t.Helper()
+	res, err := s.root(t, req)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.TS)
+	return res
+}
+
+func rootRequest(eventID, jobID string) activities.SlackRootRequest {
+	return activities.SlackRootRequest{
+		EventID:     eventID,
+		CandidateID: "cand_7Q2KXW",
+		JobID:       jobID,
+		View: activities.RootView{
+			CandidateName: "Ada Okafor",
+			JobTitle:      "Senior Backend Engineer",
+			Source:        "referral",
+			Status:        "applied",
+			ProfileURL:    "https://app.clarityhire.com/candidates/cand_7Q2KXW",
+		},
+	}
+}
+
+func stageEvent(eventID string) hiresync.Event {
+	return hiresync.Event{
+		ID:   eventID,
+		Type: hiresync.StageChanged,
+		Data: hiresync.EventData{
+			Candidate:   hiresync.Candidate{ID: "cand_7Q2KXW", FirstName: "Ada", LastName: "Okafor"},
+			Application: &hiresync.Application{ID: "app_1", Job: hiresync.Job{ID: "job_BE42", Title: "Senior Backend Engineer"}},
+			StageChange: &hiresync.StageChange{From: "screening", To: "onsite"},
+		},
+	}
+}
+
+func replyRequest(root activities.SlackResult, eventID string) activities.SlackReplyRequest {
+	return activities.SlackReplyRequest{Channel: root.Channel, ThreadTS: root.TS, Event: stageEvent(eventID)}
+}
+
+func updateRequest(root activities.SlackResult, rootEventID, status string) activities.SlackUpdateRequest {
+	req := rootRequest(rootEventID, "job_BE42")
+	req.View.Status = status
+	return activities.SlackUpdateRequest{
+		Channel: root.Channel, TS: root.TS, EventID: rootEventID,
+		CandidateID: req.CandidateID, JobID: req.JobID, View: req.View,
+	}
+}
+
+// failure is how an activity error should reach Temporal's retry policy.
+// A zero failure is a plain retryable error, not one of the activities'
+// classified types.
+type failure struct {
+	errType      string
+	nonRetryable bool
+	delay        time.Duration
+	// anyDelay accepts any positive NextRetryDelay.
+	anyDelay bool
+	contains []string
+}
+
+var classified = []string{
+	activities.ErrSlackPermanent, activities.ErrSlackRateLimited, activities.ErrSlackUnavailable,
+	activities.ErrHubSpotPermanent, activities.ErrHubSpotRateLimited, activities.ErrHubSpotUnavailable,
+}
+
+// requireFailure checks err, as ExecuteActivity returns it, against want.
+func requireFailure(t *testing.T, err error, want failure) {
+	t.Helper()
+	require.Error(t, err)
+	for _, s := range want.contains {
+		require.ErrorContains(t, err, s)
+	}
+	var appErr *temporal.ApplicationError
+	if want.errType == "" {
+		// A plain error reaches Temporal as a retryable application error
+		// of the Go error's type.
+		require.ErrorAs(t, err, &appErr)
+		require.False(t, appErr.NonRetryable(), "a plain error must stay retryable: %v", err)
+		require.NotContains(t, classified, appErr.Type(), "%v", err)
+		require.Zero(t, appErr.NextRetryDelay(), "%v", err)
+		return
+	}
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, want.errType, appErr.Type(), "%v", err)
+	require.Equal(t, want.nonRetryable, appErr.NonRetryable(), "%v", err)
+	if want.anyDelay {
+		require.Positive(t, appErr.NextRetryDelay(), "%v", err)
+	} else {
+		require.Equal(t, want.delay, appErr.NextRetryDelay(), "%v", err)
+	}
+}
+
+func TestPostSlackRootRoutes(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     activities.SlackRootRequest
+		channel string
+	}{
+		{"routed job goes to its channel", rootRequest("evt_root_1", "job_BE42"), backend},
+		{"unrouted job goes to the default channel", rootRequest("evt_root_1", "job_DS07"), hiring},
+		{"a channel in the request wins", func() activities.SlackRootRequest {
+			r := rootRequest("evt_root_1", "job_BE42")
+			r.Channel = "C0ELSEWHERE"
+			return r
+		}(), "C0ELSEWHERE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSlack(t, testRoutes(), nil)
+			res, err := s.root(t, tt.req)
+			require.NoError(t, err)
+			require.Equal(t, tt.channel, res.Channel)
+			require.False(t, res.Adopted)
+			require.Empty(t, res.Skipped)
+
+			posted := s.double.MessagesForEvent(tt.req.EventID)
+			require.Len(t, posted, 1)
+			m := posted[0]
+			require.Equal(t, tt.channel, m.Channel)
+			require.Equal(t, res.TS, m.TS)
+			require.False(t, m.IsReply())
+			require.Equal(t, slackpost.MetadataEventType, m.Metadata.EventType)
+			require.Contains(t, m.Text, "Ada Okafor")
+			require.Contains(t, m.Text, "Applied")
+			require.Contains(t, string(m.Blocks), "Open in ClarityHire")
+		})
+	}
+}
+
+func TestPostSlackRootWithoutChannel(t *testing.T) {
+	s := newSlack(t, &config.Routes{Jobs: map[string]string{"job_BE42": backend}}, nil)
+	_, err := s.root(t, rootRequest("evt_root_1", "job_DS07"))
+	requireFailure(t, err, failure{
+		errType: activities.ErrSlackPermanent, nonRetryable: true,
+		contains: []string{"job_DS07", "default_channel"},
+	})
+	require.Zero(t, s.double.Stats().Posts)
+}
+
+func TestReplyAndUpdate(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	root := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+
+	reply, err := s.reply(t, replyRequest(root, "evt_stage_2"))
+	require.NoError(t, err)
+	require.Equal(t, backend, reply.Channel)
+	require.False(t, reply.Adopted)
+	replies := s.double.Replies(backend, root.TS)
+	require.Len(t, replies, 1)
+	require.Equal(t, reply.TS, replies[0].TS)
+	require.Equal(t, root.TS, replies[0].ThreadTS)
+	require.Equal(t, "evt_stage_2", replies[0].EventID())
+	require.Contains(t, replies[0].Text, "onsite")
+
+	updated, err := s.update(t, updateRequest(root, "evt_root_1", "hired"))
+	require.NoError(t, err)
+	require.Equal(t, activities.SlackResult{Channel: backend, TS: root.TS}, updated)
+	m, ok := s.double.Message(backend, root.TS)
+	require.True(t, ok)
+	require.NotEmpty(t, m.EditedTS, "the root was updated")
+	require.Contains(t, m.Text, "Hired")
+	require.NotContains(t, m.Text, "Applied")
+	require.Equal(t, "evt_root_1", m.EventID(), "the root keeps the event id that posted it")
+	require.Len(t, s.double.MessagesForEvent("evt_root_1"), 1)
+	require.Len(t, s.double.Messages(backend), 1, "an update posts nothing")
+	require.Len(t, s.double.Replies(backend, root.TS), 1)
+}
+
+// TestNeverTwice: a post whose answer was lost took effect; the next
+// attempt finds it by its metadata and adopts it, and so does any attempt
+// after a success.
+func TestNeverTwice(t *testing.T) {
+	tests := []struct {
+		name string
+		// lose is the status of the lost answer; 0 drops the connection.
+		lose  int
+		reply bool
+	}{
+		{name: "root, dropped connection"},
+		{name: "root, 502 after posting", lose: http.StatusBadGateway},
+		{name: "root, success", lose: -1},
+		{name: "reply, dropped connection", reply: true},
+		{name: "reply, 500 after posting", lose: http.StatusInternalServerError, reply: true},
+		{name: "reply, success", lose: -1, reply: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSlack(t, testRoutes(), nil)
+			eventID := "evt_root_1"
+			run := func() (activities.SlackResult, error) {
+				return s.root(t, rootRequest(eventID, "job_BE42"))
+			}
+			if tt.reply {
+				root := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+				eventID = "evt_stage_2"
+				run = func() (activities.SlackResult, error) { return s.reply(t, replyRequest(root, eventID)) }
+			}
+			if tt.lose >= 0 {
+				s.double.LoseNext(slackdouble.MethodPostMessage, 1, tt.lose)
+			}
+
+			first, err := run()
+			if tt.lose >= 0 {
+				requireFailure(t, err, failure{})
+				require.Equal(t, 1, s.double.Stats().ResponsesLost)
+			} else {
+				require.NoError(t, err)
+				require.False(t, first.Adopted)
+			}
+			stored := s.double.MessagesForEvent(eventID)
+			require.Len(t, stored, 1, "the first attempt posted")
+
+			for range 2 {
+				again, err := run()
+				require.NoError(t, err)
+				require.True(t, again.Adopted, "a later attempt adopts the message already there")
+				require.Equal(t, backend, again.Channel)
+				require.Equal(t, stored[0].TS, again.TS)
+				require.Len(t, s.double.MessagesForEvent(eventID), 1, "never posted twice")
+			}
+		})
+	}
+}
+
+// TestSlackErrors checks how each kind of Slack failure of each kind of
+// message reaches Temporal.
+func TestSlackErrors(t *testing.T) {
+	const (
+		root   = "root"
+		reply  = "reply"
+		update = "update"
+	)
+	tests := []struct {
+		name   string
+		kind   string
+		poster func(*slackpost.Config)
+		fault  func(d *slackdouble.Server)
+		want   failure
+	}{
+		{name: "root: 503 on post", kind: root, fault: func(d *slackdouble.Server) {
+			d.FailNext(slackdouble.MethodPostMessage, 1, http.StatusServiceUnavailable)
+		}, want: failure{contains: []string{"503"}}},
+		{name: "root: 500 on the lookup", kind: root, fault: func(d *slackdouble.Server) {
+			d.FailNext(slackdouble.MethodConversationsHistory, 1, http.StatusInternalServerError)
+		}, want: failure{contains: []string{"500"}}},
+		{name: "reply: 502 on post", kind: reply, fault: func(d *slackdouble.Server) {
+			d.FailNext(slackdouble.MethodPostMessage, 1, http.StatusBadGateway)
+		}, want: failure{contains: []string{"502"}}},
+		{name: "reply: 503 on the lookup", kind: reply, fault: func(d *slackdouble.Server) {
+			d.FailNext(slackdouble.MethodConversationsReplies, 1, http.StatusServiceUnavailable)
+		}, want: failure{contains: []string{"503"}}},
+		{name: "update: 500", kind: update, fault: func(d *slackdouble.Server) {
+			d.FailNext(slackdouble.MethodUpdate, 1, http.StatusInternalServerError)
+		}, want: failure{contains: []string{"500"}}},
+
+		{name: "root: 429 with Retry-After", kind: root, fault: func(d *slackdouble.Server) {
+			d.RateLimitNext(slackdouble.MethodPostMessage, 1, 7*time.Second)
+		}, want: failure{errType: activities.ErrSlackRateLimited, delay: 7 * time.Second}},
+		{name: "root: 429 without Retry-After", kind: root, fault: func(d *slackdouble.Server) {
+			d.SetRetryAfterHeader(false)
+			d.RateLimitNext(slackdouble.MethodPostMessage, 1, 7*time.Second)
+		}, want: failure{errType: activities.ErrSlackRateLimited, delay: slackpost.DefaultRetryAfter}},
+		{name: "root: 429 without Retry-After, configured default", kind: root,
+			poster: func(c *slackpost.Config) { c.DefaultRetryAfter = 42 * time.Second },
+			fault: func(d *slackdouble.Server) {
+				d.SetRetryAfterHeader(false)
+				d.RateLimitNext(slackdouble.MethodPostMessage, 1, 7*time.Second)
+			}, want: failure{errType: activities.ErrSlackRateLimited, delay: 42 * time.Second}},
+		{name: "root: 429 on the lookup", kind: root, fault: func(d *slackdouble.Server) {
+			d.RateLimitNext(slackdouble.MethodConversationsHistory, 1, 3*time.Second)
+		}, want: failure{errType: activities.ErrSlackRateLimited, delay: 3 * time.Second}},
+		{name: "reply: 429 with Retry-After", kind: reply, fault: func(d *slackdouble.Server) {
+			d.RateLimitNext(slackdouble.MethodPostMessage, 1, 4*time.Second)
+		}, want: failure{errType: activities.ErrSlackRateLimited, delay: 4 * time.Second}},
+		{name: "update: 429 with Retry-After", kind: update, fault: func(d *slackdouble.Server) {
+			d.RateLimitNext(slackdouble.MethodUpdate, 1, 9*time.Second)
+		}, want: failure{errType: activities.ErrSlackRateLimited, delay: 9 * time.Second}},
+
+		{name: "root: channel_not_found", kind: root, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "channel_not_found")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"channel_not_found"}}},
+		{name: "root: not_in_channel", kind: root, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "not_in_channel")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"not_in_channel"}}},
+		{name: "reply: not_in_channel", kind: reply, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "not_in_channel")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"not_in_channel"}}},
+		{name: "reply: channel_not_found", kind: reply, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "channel_not_found")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"channel_not_found"}}},
+		{name: "update: channel_not_found", kind: update, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "channel_not_found")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"channel_not_found"}}},
+		{name: "update: not_in_channel", kind: update, fault: func(d *slackdouble.Server) {
+			d.SetChannelError(backend, "not_in_channel")
+		}, want: failure{errType: activities.ErrSlackPermanent, nonRetryable: true, contains: []string{"not_in_channel"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSlack(t, testRoutes(), tt.poster)
+			var posted activities.SlackResult
+			if tt.kind != root {
+				posted = s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+			}
+			before := s.double.Stats()
+			tt.fault(s.double)
+
+			var err error
+			switch tt.kind {
+			case root:
+				_, err = s.root(t, rootRequest("evt_root_9", "job_BE42"))
+			case reply:
+				_, err = s.reply(t, replyRequest(posted, "evt_stage_2"))
+			case update:
+				_, err = s.update(t, updateRequest(posted, "evt_root_1", "hired"))
+			}
+			requireFailure(t, err, tt.want)
+			after := s.double.Stats()
+			require.Equal(t, before.Posts, after.Posts, "a failed attempt posts nothing")
+			require.Equal(t, before.Updates, after.Updates, "a failed attempt updates nothing")
+		})
+	}
+}
+
+// TestSlackBreaker: once enough calls failed, every kind of message fails
+// fast without calling Slack, and Temporal is told when to come back.
+func TestSlackBreaker(t *testing.T) {
+	s := newSlack(t, testRoutes(), func(c *slackpost.Config) {
+		c.BreakerFailures = 2
+		c.BreakerOpenFor = time.Hour
+	})
+	posted := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+	s.double.FailNext(slackdouble.MethodConversationsHistory, 2, http.StatusServiceUnavailable)
+	for range 2 {
+		_, err := s.root(t, rootRequest("evt_root_2", "job_DS07"))
+		requireFailure(t, err, failure{contains: []string{"503"}})
+	}
+	calls := s.double.Stats().Requests
+
+	open := failure{errType: activities.ErrSlackUnavailable, anyDelay: true, contains: []string{"circuit breaker"}}
+	_, err := s.root(t, rootRequest("evt_root_2", "job_DS07"))
+	requireFailure(t, err, open)
+	_, err = s.reply(t, replyRequest(posted, "evt_stage_3"))
+	requireFailure(t, err, open)
+	_, err = s.update(t, updateRequest(posted, "evt_root_1", "hired"))
+	requireFailure(t, err, open)
+	require.Equal(t, calls, s.double.Stats().Requests, "an open breaker calls nothing")
+}
+
+func TestDownstreamOff(t *testing.T) {
+	acts := &activities.Activities{}
+	anyRoot := activities.SlackResult{Channel: hiring, TS: "1700000000.000100"}
+	tests := []struct {
+		name     string
+		activity any
+		arg      any
+	}{
+		{"root", acts.PostSlackRoot, rootRequest("evt_1", "job_BE42")},
+		{"reply", acts.PostSlackReply, replyRequest(anyRoot, "evt_2")},
+		{"update", acts.UpdateSlackRoot, updateRequest(anyRoot, "evt_1", "hired")},
+	}
+	for _, tt := range tests {
+		t.Run("slack "+tt.name, func(t *testing.T) {
+			res, err := execute[activities.SlackResult](t, acts, tt.activity, tt.arg)
+			require.NoError(t, err)
+			require.Contains(t, res.Skipped, "SLACK_BOT_TOKEN")
+			require.Empty(t, res.TS)
+		})
+	}
+	t.Run("hubspot", func(t *testing.T) {
+		res, err := execute[activities.ContactResult](t, acts, acts.SyncContact, firstChange("ada@example.com"))
+		require.NoError(t, err)
+		require.Contains(t, res.Skipped, "HUBSPOT_ACCESS_TOKEN")
+		require.Zero(t, res.Written)
+	})
+}
+
+// newHubSpot starts a HubSpot double and builds the activities on a real
+// client, batcher and syncer of it; setup creates hiresync's properties
+// first.
+func newHubSpot(t *testing.T, opts hubspotdouble.Options, breaker hubspot.BreakerSettings, setup bool) (*hubspotdouble.Double, *activities.Activities) {
+	t.Helper()
+	d, err := hubspotdouble.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	client := hubspot.New(hubspot.Config{
+		BaseURL:    d.URL(),
+		Token:      d.Token(),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		Limit:      hubspot.Limit{Requests: 1000, Interval: time.Second},
+		Breaker:    breaker,
+	})
+	if setup {
+		_, err := hubspot.Setup(t.Context(), client, nil)
+		require.NoError(t, err)
+	}
+	syncer, err := hubspot.NewSyncer(hubspot.NewBatcher(client, hubspot.BatcherConfig{Window: time.Millisecond}), "")
+	require.NoError(t, err)
+	return d, &activities.Activities{HubSpot: syncer}
+}
+
+func syncContact(t *testing.T, acts *activities.Activities, ch activities.ContactChange) (activities.ContactResult, error) {
+	t.Helper()
+	return execute[activities.ContactResult](t, acts, acts.SyncContact, ch)
+}
+
+func firstChange(email string) activities.ContactChange {
+	return activities.ContactChange{
+		EventID:     "evt_1",
+		Email:       email,
+		FirstName:   "Ada",
+		LastName:    "Okafor",
+		CandidateID: "cand_7Q2KXW",
+		SourceJob:   "Senior Backend Engineer",
+		ProfileURL:  "https://app.clarityhire.com/candidates/cand_7Q2KXW",
+		Lifecycle:   activities.LifecycleIfEmpty,
+	}
+}
+
+func props(t *testing.T, d *hubspotdouble.Double, email string) map[string]string {
+	t.Helper()
+	c, ok := d.Contact(email)
+	require.True(t, ok, "no contact %s in the double", email)
+	return c.Properties
+}
+
+// TestSyncContactStory follows one candidate's contact from the first event
+// to the hire.
+func TestSyncContactStory(t *testing.T) {
+	const email = "ada.okafor@example.com"
+	d, acts := newHubSpot(t, hubspotdouble.Options{}, hubspot.BreakerSettings{}, true)
+
+	res, err := syncContact(t, acts, firstChange(email))
+	require.NoError(t, err)
+	require.True(t, res.Created)
+	require.Empty(t, res.LifecycleBefore)
+	require.Equal(t, hubspot.StageOther, res.LifecycleAfter)
+	require.Equal(t, 6, res.Written, "five properties and the lifecycle stage")
+	p := props(t, d, email)
+	for name, want := range map[string]string{
+		hubspot.PropertyEmail:          email,
+		hubspot.PropertyFirstName:      "Ada",
+		hubspot.PropertyLastName:       "Okafor",
+		hubspot.PropertyLifecycleStage: hubspot.StageOther,
+		hubspot.PropertyCandidateID:    "cand_7Q2KXW",
+		hubspot.PropertySourceJob:      "Senior Backend Engineer",
+		hubspot.PropertyProfileURL:     "https://app.clarityhire.com/candidates/cand_7Q2KXW",
+	} {
+		require.Equal(t, want, p[name], name)
+	}
+
+	res, err = syncContact(t, acts, activities.ContactChange{EventID: "evt_2", Email: email, Stage: "onsite"})
+	require.NoError(t, err)
+	require.False(t, res.Created)
+	require.Equal(t, 1, res.Written)
+	p = props(t, d, email)
+	require.Equal(t, "onsite", p[hubspot.PropertyStage])
+	require.Equal(t, hubspot.StageOther, p[hubspot.PropertyLifecycleStage])
+
+	hired := activities.ContactChange{EventID: "evt_3", Email: email, Stage: "hired", Lifecycle: activities.LifecycleHired}
+	res, err = syncContact(t, acts, hired)
+	require.NoError(t, err)
+	require.Equal(t, hubspot.StageOther, res.LifecycleBefore)
+	require.Equal(t, hubspot.StageCustomer, res.LifecycleAfter)
+	p = props(t, d, email)
+	require.Equal(t, hubspot.StageCustomer, p[hubspot.PropertyLifecycleStage], "other → customer needs a clear, then a set")
+	require.Equal(t, "hired", p[hubspot.PropertyStage])
+
+	res, err = syncContact(t, acts, hired)
+	require.NoError(t, err, "a retried hire changes nothing")
+	require.Equal(t, hubspot.StageCustomer, res.LifecycleBefore)
+	require.Equal(t, hubspot.StageCustomer, props(t, d, email)[hubspot.PropertyLifecycleStage])
+}
+
+func TestSyncContactWrites(t *testing.T) {
+	const email = "ada.okafor@example.com"
+	tests := []struct {
+		name     string
+		existing map[string]string
+		change   activities.ContactChange
+		want     map[string]string
+	}{
+		{
+			name:     "an existing stage is kept by the first event",
+			existing: map[string]string{hubspot.PropertyLifecycleStage: hubspot.StageLead},
+			change:   firstChange(email),
+			want:     map[string]string{hubspot.PropertyLifecycleStage: hubspot.StageLead, hubspot.PropertyCandidateID: "cand_7Q2KXW"},
+		},
+		{
+			name:   "stage change",
+			change: activities.ContactChange{EventID: "evt_2", Email: email, Stage: "technical_interview"},
+			want:   map[string]string{hubspot.PropertyStage: "technical_interview"},
+		},
+		{
+			name: "qualified rejection joins the talent pool",
+			change: activities.ContactChange{
+				EventID: "evt_3", Email: email, Stage: "rejected", TalentPool: activities.TalentPoolQualified,
+			},
+			want: map[string]string{hubspot.PropertyStage: "rejected", hubspot.PropertyTalentPool: hubspot.TalentPoolRejectedQualified},
+		},
+		{
+			name:     "hire from no stage sets customer directly",
+			existing: map[string]string{hubspot.PropertyFirstName: "Ada"},
+			change:   activities.ContactChange{EventID: "evt_4", Email: email, Stage: "hired", Lifecycle: activities.LifecycleHired},
+			want:     map[string]string{hubspot.PropertyLifecycleStage: hubspot.StageCustomer, hubspot.PropertyStage: "hired"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, acts := newHubSpot(t, hubspotdouble.Options{}, hubspot.BreakerSettings{}, true)
+			if tt.existing != nil {
+				d.AddContact(email, tt.existing)
+			}
+			_, err := syncContact(t, acts, tt.change)
+			require.NoError(t, err)
+			p := props(t, d, email)
+			for name, want := range tt.want {
+				require.Equal(t, want, p[name], name)
+			}
+		})
+	}
+}
+
+func TestSyncContactErrors(t *testing.T) {
+	permanent := failure{errType: activities.ErrHubSpotPermanent, nonRetryable: true}
+	tests := []struct {
+		name   string
+		email  string
+		change func(activities.ContactChange) activities.ContactChange
+		fault  func(d *hubspotdouble.Double)
+		want   failure
+	}{
+		{name: "invalid email", email: "ada.okafor@example", want: permanent},
+		{name: "no email", email: "", want: permanent},
+		{name: "value HubSpot refuses", email: "ada@example.com", change: func(c activities.ContactChange) activities.ContactChange {
+			c.TalentPool = "maybe_later"
+			return c
+		}, want: permanent},
+		{name: "503", email: "ada@example.com", fault: func(d *hubspotdouble.Double) {
+			d.FailNext(1, http.StatusServiceUnavailable)
+		}, want: failure{contains: []string{"503"}}},
+		{name: "500 on the write", email: "ada@example.com", change: func(c activities.ContactChange) activities.ContactChange {
+			c.Lifecycle = "" // no read: the first request is the upsert
+			return c
+		}, fault: func(d *hubspotdouble.Double) {
+			d.FailNext(1, http.StatusInternalServerError)
+		}, want: failure{contains: []string{"500"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, acts := newHubSpot(t, hubspotdouble.Options{}, hubspot.BreakerSettings{}, true)
+			if tt.fault != nil {
+				tt.fault(d)
+			}
+			ch := firstChange(tt.email)
+			if tt.change != nil {
+				ch = tt.change(ch)
+			}
+			_, err := syncContact(t, acts, ch)
+			requireFailure(t, err, tt.want)
+			require.Empty(t, d.Contacts(), "nothing was written")
+		})
+	}
+}
+
+// TestSyncContactRateLimited: a 429 carries how long to wait, which the
+// double's headers say is the rest of its window.
+func TestSyncContactRateLimited(t *testing.T) {
+	const email = "ada@example.com"
+	d, acts := newHubSpot(t, hubspotdouble.Options{RateLimit: 1, RateWindow: time.Minute}, hubspot.BreakerSettings{}, false)
+	change := activities.ContactChange{EventID: "evt_1", Email: email, FirstName: "Ada"}
+	_, err := syncContact(t, acts, change)
+	require.NoError(t, err, "the window's one request")
+
+	change.LastName = "Okafor"
+	_, err = syncContact(t, acts, change)
+	requireFailure(t, err, failure{errType: activities.ErrHubSpotRateLimited, delay: time.Minute})
+	require.Equal(t, 1, d.Counters().RateLimited)
+	require.Empty(t, props(t, d, email)[hubspot.PropertyLastName])
+}
+
+func TestSyncContactBreaker(t *testing.T) {
+	d, acts := newHubSpot(t, hubspotdouble.Options{}, hubspot.BreakerSettings{ConsecutiveFailures: 2, OpenFor: time.Hour}, true)
+	d.FailNext(2, http.StatusServiceUnavailable)
+	change := activities.ContactChange{EventID: "evt_1", Email: "ada@example.com", Stage: "onsite"}
+	for range 2 {
+		_, err := syncContact(t, acts, change)
+		requireFailure(t, err, failure{contains: []string{"503"}})
+	}
+	calls := d.Calls(hubspotdouble.EndpointBatchUpsert)
+	_, err := syncContact(t, acts, change)
+	requireFailure(t, err, failure{errType: activities.ErrHubSpotUnavailable, anyDelay: true, contains: []string{"circuit breaker"}})
+	require.Equal(t, calls, d.Calls(hubspotdouble.EndpointBatchUpsert), "an open breaker calls nothing")
+}
+
+func TestStatusLabel(t *testing.T) {
+	for status, want := range map[string]string{
+		"": "In process", "applied": "Applied", "hired": "Hired", "rejected": "Rejected",
+		"withdrawn": "Withdrawn", "test_passed": "Test passed", "final_interview": "Stage: final interview",
+	} {
+		require.Equal(t, want, activities.StatusLabel(status), status)
+	}
+}
