@@ -13,6 +13,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 TEST_TIMEOUT ?= 40m
 
 export HIRESYNC_TEMPORAL_CLI := $(TEMPORAL)
+export HIRESYNC_BIN := $(HIRESYNC)
 
 .PHONY: all build tools run test lint fmt-check vet workflowcheck fuzz clean
 

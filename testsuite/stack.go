@@ -57,6 +57,10 @@ type Stack struct {
 type StackOptions struct {
 	// SlackOptions configure the Slack double.
 	SlackOptions []slackdouble.Option
+	// HubSpot configures the HubSpot double.
+	HubSpot hubspotdouble.Options
+	// HubSpotLimit is the client's request budget (default 100 per 10 s).
+	HubSpotLimit hubspot.Limit
 	// SlackPerSecond is the poster's per-channel rate (default 50, fast).
 	SlackPerSecond float64
 	// NoWorker starts the ingress alone.
@@ -68,7 +72,7 @@ type StackOptions struct {
 func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 	t.Helper()
 	slack := slackdouble.Start(t, o.SlackOptions...)
-	hub, err := hubspotdouble.Start(hubspotdouble.Options{})
+	hub, err := hubspotdouble.Start(o.HubSpot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +86,9 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 	if o.SlackPerSecond == 0 {
 		o.SlackPerSecond = 50
 	}
+	if o.HubSpotLimit.Requests == 0 {
+		o.HubSpotLimit = hubspot.DefaultLimit
+	}
 	cfg := &config.Config{
 		Temporal:       client.Options{HostPort: addr, Namespace: "default"},
 		TaskQueue:      "hiresync-" + sanitize(t.Name()),
@@ -92,8 +99,8 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		SlackPerSecond: o.SlackPerSecond,
 		HubSpotToken:   hub.Token(),
 		HubSpotAPIURL:  hub.URL(),
-		HubSpotRate:    100,
-		HubSpotWindow:  10 * time.Second,
+		HubSpotRate:    o.HubSpotLimit.Requests,
+		HubSpotWindow:  o.HubSpotLimit.Interval,
 		HireStage:      hubspot.DefaultHireStage,
 	}
 	logs := &SyncBuffer{}

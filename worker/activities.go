@@ -19,7 +19,7 @@ import (
 // activity the worker runs. A downstream without a token is off, and the
 // log says so.
 func NewActivities(cfg *config.Config, log *slog.Logger, _ prometheus.Registerer) (*activities.Activities, error) {
-	acts := &activities.Activities{Routes: cfg.Routes, Log: log}
+	acts := &activities.Activities{Routes: cfg.Routes}
 	if cfg.SlackToken == "" {
 		log.Warn("Slack is off: SLACK_BOT_TOKEN is not set; timelines will say so")
 	} else {

@@ -20,7 +20,7 @@ var a *activities.Activities
 // errors are not retried, rate limits set their own next delay.
 func slackOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    15 * time.Second,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
@@ -34,7 +34,7 @@ func slackOptions(ctx workflow.Context, summary string) workflow.Context {
 
 func hubspotOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    time.Minute,
+		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
@@ -66,7 +66,7 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 		return []hiresync.Action{act}
 	}
 
-	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev, JobID: app.JobID}
+	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev}
 	var res activities.SlackResult
 	err := workflow.ExecuteActivity(slackOptions(ctx, fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)),
 		a.PostSlackReply, req).Get(ctx, &res)

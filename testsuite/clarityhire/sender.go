@@ -72,8 +72,11 @@ type Sender struct {
 	Client *http.Client
 	// Attempts bounds tries per delivery (ClarityHire makes 9); default 5.
 	Attempts int
-	// Backoff is the first wait between tries, doubled each time; default 200ms.
-	Backoff time.Duration
+	// Backoff is the first wait between tries, doubled each time up to
+	// MaxBackoff; defaults 200ms and 5s (ClarityHire's own schedule is far
+	// longer: at once, 5 s, 5 min, …).
+	Backoff    time.Duration
+	MaxBackoff time.Duration
 	// Now is the signing clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -96,6 +99,10 @@ func (s *Sender) Send(ctx context.Context, d Delivery) (Result, error) {
 	if backoff <= 0 {
 		backoff = 200 * time.Millisecond
 	}
+	maxBackoff := s.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = 5 * time.Second
+	}
 	var res Result
 	var lastErr error
 	for res.Attempts < attempts {
@@ -113,7 +120,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) (Result, error) {
 			return res, ctx.Err()
 		case <-time.After(backoff):
 		}
-		backoff *= 2
+		backoff = min(2*backoff, maxBackoff)
 	}
 	if lastErr != nil {
 		return res, fmt.Errorf("delivery %s: gave up after %d attempts: %w", d.ID, res.Attempts, lastErr)

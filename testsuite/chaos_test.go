@@ -1,0 +1,163 @@
+package testsuite_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/testsuite"
+	"github.com/hiresync/hiresync/testsuite/clarityhire"
+	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/testsuite/slackdouble"
+)
+
+// chaosCandidates is the short profile's size; HIRESYNC_CHAOS_CANDIDATES
+// sets the long one (see docs/reliability.md).
+func chaosCandidates(t *testing.T) int {
+	if s := os.Getenv("HIRESYNC_CHAOS_CANDIDATES"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err)
+		return n
+	}
+	return 50
+}
+
+// TestChaos is the proof of "nothing lost, nothing twice": candidates' full
+// stories (some with two applications), 20% duplicate deliveries, shuffled
+// within each candidate, while Slack and HubSpot fail about 30% of calls
+// (5xx, 429, stored-but-lost answers, slow answers: the Slack double's
+// injected failures plus the failures Temporal's retries meet again), the worker process is
+// killed (SIGKILL) and restarted twice and the dev server once. The checker
+// then counts every event in its timeline, every Slack root and reply, and
+// every HubSpot contact.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos run skipped in -short mode")
+	}
+	n := chaosCandidates(t)
+	d := testsuite.StartTemporal(t, t.TempDir()+"/temporal.db")
+	s := testsuite.StartStack(t, d.Addr, testsuite.StackOptions{
+		NoWorker:     true,
+		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(42)},
+		// HubSpot's limit below the client's, so HubSpot answers 429 too
+		// (time-scaled: per second rather than per 10 seconds).
+		HubSpot:      hubspotdouble.Options{RandSeed: 42, RateLimit: 40, RateWindow: time.Second},
+		HubSpotLimit: hubspot.Limit{Requests: 50, Interval: time.Second},
+	})
+	logs := &testsuite.SyncBuffer{}
+	env := s.WorkerEnv(t)
+	w := testsuite.StartProcess(t, env, logs, "worker")
+
+	// About 30% of calls fail, in every way the doubles know.
+	for _, m := range []string{slackdouble.MethodPostMessage, slackdouble.MethodUpdate} {
+		s.Slack.SetFailureRate(m, 0.15, 503)
+		s.Slack.LoseNext(m, n/5, 0)
+	}
+	s.Slack.SetFailureRate(slackdouble.MethodConversationsHistory, 0.1, 500)
+	s.Slack.RateLimitNext(slackdouble.MethodPostMessage, n/10, time.Second)
+	s.Slack.SetDelay("", 5*time.Millisecond)
+	s.HubSpot.SetFaults(hubspotdouble.Faults{FailRate: 0.2, FailStatus: 503, LoseNext: n / 5, Latency: 10 * time.Millisecond})
+
+	ds := clarityhire.Stories(clarityhire.StoryOptions{
+		Candidates: n, Seed: 2026, SecondApplication: 0.3, Duplicates: 0.2, Shuffle: true, Prefix: "chaos",
+	})
+	byCandidate := map[string][]clarityhire.Delivery{}
+	var order []string
+	for _, d := range ds {
+		if byCandidate[d.CandidateID] == nil {
+			order = append(order, d.CandidateID)
+		}
+		byCandidate[d.CandidateID] = append(byCandidate[d.CandidateID], d)
+	}
+
+	// Send every candidate's story, candidates in parallel, and disrupt the
+	// run at a third and two thirds of the deliveries.
+	var sent atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	var sendErr atomic.Value
+	work := make(chan string)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for cand := range work {
+				for _, d := range byCandidate[cand] {
+					res, err := s.Sender.Send(ctx, d)
+					if err != nil || res.Status != 202 {
+						sendErr.Store(d.ID + ": " + res.Body)
+					}
+					sent.Add(1)
+				}
+			}
+		}()
+	}
+	disrupted := make(chan error, 1)
+	go func() {
+		total := int64(len(ds))
+		at := func(frac float64) { waitFor(ctx, func() bool { return float64(sent.Load()) >= frac*float64(total) }) }
+		at(1.0 / 3)
+		if err := w.Kill(); err != nil {
+			disrupted <- err
+			return
+		}
+		t.Logf("worker killed (SIGKILL) at %d/%d deliveries", sent.Load(), total)
+		w = testsuite.StartProcess(t, env, logs, "worker")
+
+		at(1.0 / 2)
+		if err := d.Stop(); err != nil {
+			t.Logf("dev server stop: %v", err) // an interrupted server exits non-zero
+		}
+		t.Logf("dev server stopped at %d/%d deliveries", sent.Load(), total)
+		if err := d.Start(ctx); err != nil {
+			disrupted <- err
+			return
+		}
+		t.Logf("dev server restarted on the same database")
+
+		at(2.0 / 3)
+		if err := w.Kill(); err != nil {
+			disrupted <- err
+			return
+		}
+		t.Logf("worker killed (SIGKILL) at %d/%d deliveries", sent.Load(), total)
+		w = testsuite.StartProcess(t, env, logs, "worker")
+		disrupted <- nil
+	}()
+	for _, cand := range order {
+		work <- cand
+	}
+	close(work)
+	wg.Wait()
+	require.NoError(t, <-disrupted)
+	require.Nil(t, sendErr.Load(), "every delivery acknowledged")
+
+	// The failures go on while the workflows catch up.
+	x, err := testsuite.Expect(ds)
+	require.NoError(t, err)
+	s.WaitSettled(t, x.Events, 8*time.Minute)
+	r := s.Check(ctx, x)
+	t.Logf("chaos: %s", r)
+	t.Logf("slack double: %+v", s.Slack.Stats())
+	t.Logf("hubspot double: %+v", s.HubSpot.Counters())
+	require.Empty(t, r.Problems)
+	require.Zero(t, r.Lost)
+	require.Zero(t, r.TimelineDuplicates+r.DuplicateRoots+r.DuplicateReplies)
+	require.Equal(t, r.Contacts, r.ContactsAsMapped)
+	require.NoError(t, w.Stop(), "the worker stops gracefully on SIGTERM")
+}
+
+// waitFor polls cond until it holds or ctx ends.
+func waitFor(ctx context.Context, cond func() bool) {
+	for !cond() && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,113 @@
+package testsuite
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary is the path of the hiresync binary `make build` writes:
+// $HIRESYNC_BIN, else bin/hiresync at the module root.
+func Binary() (string, error) {
+	if p := os.Getenv("HIRESYNC_BIN"); p != "" {
+		return p, nil
+	}
+	cli, err := TemporalCLI()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(filepath.Dir(cli), "hiresync")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s is missing: run `make build` (or `make test`)", p)
+	}
+	return p, nil
+}
+
+// Process is a hiresync subcommand running as its own process, so a test
+// can kill it as a crash would.
+type Process struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// StartProcess runs `hiresync args...` with env added to the test's
+// environment, its output going to out.
+func StartProcess(t testing.TB, env map[string]string, out *SyncBuffer, args ...string) *Process {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Process{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = p.Kill() })
+	return p
+}
+
+// Kill ends the process at once (SIGKILL), as a crash would.
+func (p *Process) Kill() error {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	return p.wait(10 * time.Second)
+}
+
+// Stop asks the process to stop (SIGTERM) and waits for it.
+func (p *Process) Stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(30 * time.Second)
+}
+
+func (p *Process) wait(d time.Duration) error {
+	select {
+	case err := <-p.done:
+		p.done <- err // later calls see it too
+		if err != nil && strings.Contains(err.Error(), "signal: killed") {
+			return nil
+		}
+		return err
+	case <-time.After(d):
+		return fmt.Errorf("process %d still running after %s", p.cmd.Process.Pid, d)
+	}
+}
+
+// WorkerEnv is the environment a worker process of the stack needs.
+func (s *Stack) WorkerEnv(t testing.TB) map[string]string {
+	t.Helper()
+	routes := filepath.Join(t.TempDir(), "routes.yaml")
+	var b strings.Builder
+	fmt.Fprintf(&b, "default_channel: %s\njobs:\n", Routes.DefaultChannel)
+	for job, ch := range Routes.Jobs {
+		fmt.Fprintf(&b, "  %s: %s\n", job, ch)
+	}
+	if err := os.WriteFile(routes, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"TEMPORAL_ADDRESS":                      s.Config.Temporal.HostPort,
+		"TEMPORAL_NAMESPACE":                    s.Config.Temporal.Namespace,
+		"HIRESYNC_TASK_QUEUE":                   s.TaskQueue,
+		"HIRESYNC_ROUTES":                       routes,
+		"SLACK_BOT_TOKEN":                       s.Config.SlackToken,
+		"SLACK_API_URL":                         s.Config.SlackAPIURL,
+		"HIRESYNC_SLACK_PER_CHANNEL_PER_SECOND": fmt.Sprint(s.Config.SlackPerSecond),
+		"HUBSPOT_ACCESS_TOKEN":                  s.Config.HubSpotToken,
+		"HUBSPOT_API_URL":                       s.Config.HubSpotAPIURL,
+		"HIRESYNC_HUBSPOT_REQUESTS_PER_WINDOW":  fmt.Sprint(s.Config.HubSpotRate),
+		"HIRESYNC_HUBSPOT_WINDOW":               s.Config.HubSpotWindow.String(),
+		"HIRESYNC_METRICS_ADDR":                 "127.0.0.1:0",
+		"HIRESYNC_LOG_FORMAT":                   "json",
+	}
+}
