@@ -240,10 +240,16 @@ func allActed(tl []hiresync.TimelineEntry) bool {
 	return true
 }
 
-// History returns a workflow's whole history as JSON, for leak checks and
-// replay fixtures.
+// History returns the latest run's whole history as JSON, for leak checks
+// and replay fixtures.
 func (s *Stack) History(ctx context.Context, workflowID string) ([]byte, error) {
-	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	return s.HistoryRun(ctx, workflowID, "")
+}
+
+// HistoryRun returns one run's history as JSON, in the format the SDK's
+// replayer and `temporal workflow show -o json` use.
+func (s *Stack) HistoryRun(ctx context.Context, workflowID, runID string) ([]byte, error) {
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, runID, false, 0)
 	var h historypb.History
 	for iter.HasNext() {
 		e, err := iter.Next()

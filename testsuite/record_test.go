@@ -1,0 +1,78 @@
+package testsuite_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/testsuite"
+	"github.com/hiresync/hiresync/testsuite/clarityhire"
+)
+
+// TestRecordHistories writes the histories that workflows/replay_test.go
+// replays, from real runs on the dev server. It runs only when asked:
+//
+//	HIRESYNC_RECORD_HISTORIES=workflows/testdata/histories go test ./testsuite -run TestRecordHistories
+//
+// Record again after a deliberate, versioned change to the workflow.
+func TestRecordHistories(t *testing.T) {
+	dir := os.Getenv("HIRESYNC_RECORD_HISTORIES")
+	if dir == "" {
+		t.Skip("set HIRESYNC_RECORD_HISTORIES to a directory to record replay histories")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir)
+	}
+	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	write := func(name, workflowID, runID string) {
+		t.Helper()
+		b, err := s.HistoryRun(ctx, workflowID, runID)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+
+	// A full story: the eleven samples, each delivered twice.
+	full := twice(samplesFor(t, "cand_REPLAY1"))
+	s.Send(t, full...)
+	s.WaitSettled(t, map[string]int{"cand_REPLAY1": 11}, 2*time.Minute)
+	write("full-story.json", hiresync.WorkflowID("cand_REPLAY1"), "")
+
+	// Two applications, duplicates and out-of-order deliveries.
+	shuffled := clarityhire.Stories(clarityhire.StoryOptions{
+		Candidates: 1, Seed: 99, SecondApplication: 1, Duplicates: 0.5, Shuffle: true, Prefix: "rpl",
+	})
+	s.Send(t, shuffled...)
+	x, err := testsuite.Expect(shuffled)
+	require.NoError(t, err)
+	s.WaitSettled(t, x.Events, 2*time.Minute)
+	for cand := range x.Events {
+		write("duplicates-out-of-order.json", hiresync.WorkflowID(cand), "")
+	}
+
+	// A continue-as-new after three events: the first run is recorded.
+	state := hiresync.NewState("cand_REPLAY2")
+	state.Options.MaxEventsPerRun = 3
+	ds := samplesFor(t, "cand_REPLAY2")
+	var first hiresync.Event
+	require.NoError(t, json.Unmarshal(ds[0].Body, &first))
+	first.ReceivedAt = time.Now().UTC()
+	run, err := s.Temporal.SignalWithStartWorkflow(ctx, hiresync.WorkflowID("cand_REPLAY2"), hiresync.SignalName, first,
+		client.StartWorkflowOptions{
+			ID: hiresync.WorkflowID("cand_REPLAY2"), TaskQueue: s.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		}, hiresync.WorkflowType, state)
+	require.NoError(t, err)
+	s.Send(t, ds[1:6]...)
+	s.WaitSettled(t, map[string]int{"cand_REPLAY2": 6}, 2*time.Minute)
+	write("continue-as-new.json", run.GetID(), run.GetRunID())
+}
