@@ -162,6 +162,30 @@ func TestRejections(t *testing.T) {
 			r.Header.Set("webhook-signature", "v2"+r.Header.Get("webhook-signature")[2:])
 			return r
 		}, 401, "no v1 signature"},
+		{"bad base64", func(t *testing.T) *http.Request {
+			r := signed(t, "evt_01JC01Z8Q4", good)
+			r.Header.Set("webhook-signature", "v1,%%%not-base64%%%")
+			return r
+		}, 401, "no v1 signature"},
+		{"a hundred signatures", func(t *testing.T) *http.Request {
+			r := signed(t, "evt_01JC01Z8Q4", good)
+			r.Header.Set("webhook-signature", strings.Repeat(r.Header.Get("webhook-signature")+" ", 100))
+			return r
+		}, 401, "too many entries"},
+		{"timestamp not a number", func(t *testing.T) *http.Request {
+			r := signed(t, "evt_01JC01Z8Q4", good)
+			r.Header.Set("webhook-timestamp", "yesterday")
+			return r
+		}, 401, "not a Unix time"},
+		{"future timestamp", func(t *testing.T) *http.Request {
+			r := signed(t, "evt_01JC01Z8Q4", good)
+			r.Header.Set("webhook-timestamp", strconv.FormatInt(now.Add(6*time.Minute).Unix(), 10))
+			return r
+		}, 401, "5 minutes"},
+		{"body just over 1 MiB", func(t *testing.T) *http.Request {
+			return signed(t, "evt_01JC01Z8Q4", bytes.Repeat([]byte("x"), ingress.MaxBodyBytes+1))
+		}, 413, "larger than"},
+		{"JSON array", func(t *testing.T) *http.Request { return signed(t, "evt_1", []byte(`[1,2,3]`)) }, 400, "malformed JSON"},
 		{"stale timestamp", func(t *testing.T) *http.Request {
 			r := signed(t, "evt_01JC01Z8Q4", good)
 			r.Header.Set("webhook-timestamp", strconv.FormatInt(now.Add(-6*time.Minute).Unix(), 10))

@@ -2,10 +2,13 @@ package testsuite
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/ingress/signature"
@@ -65,6 +69,8 @@ type StackOptions struct {
 	SlackPerSecond float64
 	// NoWorker starts the ingress alone.
 	NoWorker bool
+	// PayloadKeys switch payload encryption on (HIRESYNC_PAYLOAD_KEY).
+	PayloadKeys []codec.Key
 }
 
 // StartStack runs the ingress and a worker against the dev server at addr,
@@ -102,6 +108,7 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		HubSpotRate:    o.HubSpotLimit.Requests,
 		HubSpotWindow:  o.HubSpotLimit.Interval,
 		HireStage:      hubspot.DefaultHireStage,
+		PayloadKeys:    o.PayloadKeys,
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -259,6 +266,22 @@ func (s *Stack) HistoryRun(ctx context.Context, workflowID, runID string) ([]byt
 		h.Events = append(h.Events, e)
 	}
 	return temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&h)
+}
+
+var payloadData = regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]+)"`)
+
+// Readable is a history as JSON with every payload's data decoded from
+// base64 and appended, so a search of it sees what payloads carry.
+func Readable(history []byte) string {
+	var b strings.Builder
+	b.Write(history)
+	for _, m := range payloadData.FindAllSubmatch(history, -1) {
+		if raw, err := base64.StdEncoding.DecodeString(string(m[1])); err == nil {
+			b.WriteByte('\n')
+			b.Write(raw)
+		}
+	}
+	return b.String()
 }
 
 // SyncBuffer is a bytes buffer safe for concurrent writers (log capture).
