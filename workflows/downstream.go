@@ -16,8 +16,10 @@ import (
 var a *activities.Activities
 
 // slackOptions and hubspotOptions are each downstream's activity options:
-// short attempts, retried durably for a day with capped backoff; permanent
-// errors are not retried, rate limits set their own next delay.
+// short attempts, retried durably for a day with backoff capped at 30 s (so
+// a candidate's queue moves on soon after the downstream recovers; an open
+// breaker fails those attempts fast); permanent errors are not retried,
+// rate limits set their own next delay.
 func slackOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    15 * time.Second,
@@ -25,7 +27,7 @@ func slackOptions(ctx workflow.Context, summary string) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
-			MaximumInterval:        2 * time.Minute,
+			MaximumInterval:        30 * time.Second,
 			NonRetryableErrorTypes: []string{activities.ErrSlackPermanent},
 		},
 		Summary: summary,
@@ -39,7 +41,7 @@ func hubspotOptions(ctx workflow.Context, summary string) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
-			MaximumInterval:        2 * time.Minute,
+			MaximumInterval:        30 * time.Second,
 			NonRetryableErrorTypes: []string{activities.ErrHubSpotPermanent},
 		},
 		Summary: summary,
