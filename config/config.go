@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/ingress/signature"
 )
 
@@ -22,6 +23,8 @@ type Config struct {
 	Temporal  client.Options
 	TaskQueue string
 	HTTPAddr  string
+	// PayloadKeys encrypt payloads (HIRESYNC_PAYLOAD_KEY); none, none are.
+	PayloadKeys []codec.Key
 
 	// Ingress only.
 	WebhookKeys        []signature.Key
@@ -90,6 +93,11 @@ func Load(env Getenv, role Role) (*Config, error) {
 		RoutesFile:    get("HIRESYNC_ROUTES", ""),
 
 		SlackSigningSecret: get("SLACK_SIGNING_SECRET", ""),
+	}
+	if keys := get(codec.EnvVar, ""); keys != "" {
+		if c.PayloadKeys, err = codec.ParseKeys(keys); err != nil {
+			return nil, err
+		}
 	}
 	if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"

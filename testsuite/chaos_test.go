@@ -48,7 +48,7 @@ func TestChaos(t *testing.T) {
 		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(42)},
 		// HubSpot's limit below the client's, so HubSpot answers 429 too
 		// (time-scaled: per second rather than per 10 seconds).
-		HubSpot:      hubspotdouble.Options{RandSeed: 42, RateLimit: 40, RateWindow: time.Second},
+		HubSpot:      hubspotdouble.Options{RandSeed: 42, RateLimit: 15, RateWindow: time.Second},
 		HubSpotLimit: hubspot.Limit{Requests: 50, Interval: time.Second},
 	})
 	logs := &testsuite.SyncBuffer{}
@@ -56,14 +56,15 @@ func TestChaos(t *testing.T) {
 	w := testsuite.StartProcess(t, env, logs, "worker")
 
 	// About 30% of calls fail, in every way the doubles know.
-	for _, m := range []string{slackdouble.MethodPostMessage, slackdouble.MethodUpdate} {
-		s.Slack.SetFailureRate(m, 0.15, 503)
-		s.Slack.LoseNext(m, n/5, 0)
+	for _, m := range []string{slackdouble.MethodPostMessage, slackdouble.MethodUpdate,
+		slackdouble.MethodConversationsHistory, slackdouble.MethodConversationsReplies} {
+		s.Slack.SetFailureRate(m, 0.25, 503)
 	}
-	s.Slack.SetFailureRate(slackdouble.MethodConversationsHistory, 0.1, 500)
-	s.Slack.RateLimitNext(slackdouble.MethodPostMessage, n/10, time.Second)
+	s.Slack.SetLossRate(slackdouble.MethodPostMessage, 0.05, 0)
+	s.Slack.SetLossRate(slackdouble.MethodUpdate, 0.05, 502)
+	s.Slack.RateLimitNext(slackdouble.MethodPostMessage, n/5, time.Second)
 	s.Slack.SetDelay("", 5*time.Millisecond)
-	s.HubSpot.SetFaults(hubspotdouble.Faults{FailRate: 0.2, FailStatus: 503, LoseNext: n / 5, Latency: 10 * time.Millisecond})
+	s.HubSpot.SetFaults(hubspotdouble.Faults{FailRate: 0.25, FailStatus: 503, LoseRate: 0.05, Latency: 10 * time.Millisecond})
 
 	ds := clarityhire.Stories(clarityhire.StoryOptions{
 		Candidates: n, Seed: 2026, SecondApplication: 0.3, Duplicates: 0.2, Shuffle: true, Prefix: "chaos",
@@ -146,13 +147,27 @@ func TestChaos(t *testing.T) {
 	s.WaitSettled(t, x.Events, 8*time.Minute)
 	r := s.Check(ctx, x)
 	t.Logf("chaos: %s", r)
-	t.Logf("slack double: %+v", s.Slack.Stats())
-	t.Logf("hubspot double: %+v", s.HubSpot.Counters())
+	sl, hs := s.Slack.Stats(), s.HubSpot.Counters()
+	t.Logf("slack double: %+v", sl)
+	t.Logf("hubspot double: %+v", hs)
+	t.Logf("calls failed on purpose: Slack %.0f%%, HubSpot %.0f%%",
+		100*float64(sl.FailuresInjected+sl.ResponsesLost+sl.RateLimited)/float64(sum(sl.Requests)),
+		100*float64(hs.Failed+hs.Lost+hs.RateLimited)/float64(sum(hs.Calls)))
 	require.Empty(t, r.Problems)
 	require.Zero(t, r.Lost)
 	require.Zero(t, r.TimelineDuplicates+r.DuplicateRoots+r.DuplicateReplies)
 	require.Equal(t, r.Contacts, r.ContactsAsMapped)
+	require.Positive(t, sl.RateLimited)
+	require.Positive(t, hs.RateLimited)
 	require.NoError(t, w.Stop(), "the worker stops gracefully on SIGTERM")
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // waitFor polls cond until it holds or ctx ends.

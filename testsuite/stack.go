@@ -3,7 +3,7 @@ package testsuite
 import (
 	"context"
 	"encoding/base64"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -51,6 +51,11 @@ type Stack struct {
 	TaskQueue  string
 	Config     *config.Config
 	Logs       *SyncBuffer
+	// IngressURL is the ingress's base URL (its /metrics, /healthz…).
+	IngressURL string
+	// Metrics is the registry of the stack's worker (kept across restarts)
+	// and of the Temporal SDK's metrics of the stack's client.
+	Metrics *prometheus.Registry
 
 	log          *slog.Logger
 	workerCancel context.CancelFunc
@@ -118,7 +123,8 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 	if _, err := hubspot.Setup(ctx, hubspot.New(hubspot.Config{BaseURL: hub.URL(), Token: hub.Token()}), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	c, err := worker.NewClient(cfg, log)
+	metrics := prometheus.NewRegistry()
+	c, err := worker.NewClient(cfg, log, metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +143,8 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		TaskQueue:  cfg.TaskQueue,
 		Config:     cfg,
 		Logs:       logs,
+		IngressURL: srv.URL,
+		Metrics:    metrics,
 		log:        log,
 	}
 	if !o.NoWorker {
@@ -153,7 +161,7 @@ func (s *Stack) StartWorker(t testing.TB) {
 	s.workerCancel = cancel
 	s.workerDone = make(chan error, 1)
 	go func() {
-		s.workerDone <- worker.Run(ctx, s.Config, s.Temporal, s.log, prometheus.NewRegistry(), false)
+		s.workerDone <- worker.Run(ctx, s.Config, s.Temporal, s.log, s.Metrics, false)
 	}()
 }
 
@@ -206,36 +214,66 @@ func (s *Stack) query(ctx context.Context, candidateID, name string, out any) er
 
 // WaitSettled waits until each candidate's timeline holds want[candidate]
 // events, every one with its actions done (none in flight), and returns
-// the timelines.
+// the timelines. On timeout it reports what each unsettled candidate is
+// waiting for.
 func (s *Stack) WaitSettled(t testing.TB, want map[string]int, timeout time.Duration) map[string][]hiresync.TimelineEntry {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	got := map[string][]hiresync.TimelineEntry{}
-	var lastErr error
 	for {
-		settled := true
+		var unsettled []string
 		for cand, n := range want {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			tl, err := s.Timeline(ctx, cand)
 			cancel()
-			if err != nil {
-				settled, lastErr = false, err
-				continue
+			switch {
+			case err != nil:
+				unsettled = append(unsettled, cand+": "+err.Error())
+			case len(tl) != n || !allActed(tl):
+				unsettled = append(unsettled, cand)
 			}
 			got[cand] = tl
-			if len(tl) != n || !allActed(tl) {
-				settled = false
-				lastErr = errors.New(cand + ": not settled")
-			}
 		}
-		if settled {
+		if len(unsettled) == 0 {
 			return got
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timelines did not settle within %s: %v; last seen %+v", timeout, lastErr, got)
+			var b strings.Builder
+			for i, cand := range unsettled {
+				if i == 5 {
+					fmt.Fprintf(&b, "… and %d more\n", len(unsettled)-5)
+					break
+				}
+				b.WriteString(s.diagnose(cand, want[cand], got[cand]))
+			}
+			t.Fatalf("%d timelines did not settle within %s:\n%s", len(unsettled), timeout, b.String())
 		}
 		time.Sleep(200 * time.Millisecond) // polling interval, not a wait for an outcome
 	}
+}
+
+// diagnose says why a candidate's timeline is not settled: events missing,
+// actions in flight, and the workflow's pending activities.
+func (s *Stack) diagnose(cand string, want int, tl []hiresync.TimelineEntry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d of %d events", cand, len(tl), want)
+	for _, e := range tl {
+		if len(e.Actions) == 0 {
+			fmt.Fprintf(&b, "; %s (%s) in flight", e.EventID, e.Type)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if d, err := s.Temporal.DescribeWorkflowExecution(ctx, hiresync.WorkflowID(cand), ""); err == nil {
+		fmt.Fprintf(&b, "; status %s", d.GetWorkflowExecutionInfo().GetStatus())
+		for _, p := range d.GetPendingActivities() {
+			fmt.Fprintf(&b, "; pending %s attempt %d state %s last failure %q next at %s",
+				p.GetActivityType().GetName(), p.GetAttempt(), p.GetState(), p.GetLastFailure().GetMessage(),
+				p.GetNextAttemptScheduleTime().AsTime().Format(time.TimeOnly))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 func allActed(tl []hiresync.TimelineEntry) bool {

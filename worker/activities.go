@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
 
 	"github.com/hiresync/hiresync/activities"
@@ -17,17 +18,24 @@ import (
 // per-channel limiter and breaker) and one HubSpot client, batcher and
 // syncer (with the process-wide limiter and breaker), shared by every
 // activity the worker runs. A downstream without a token is off, and the
-// log says so.
-func NewActivities(cfg *config.Config, log *slog.Logger, _ prometheus.Registerer) (*activities.Activities, error) {
+// log says so. With reg, their calls, breakers and batches are counted
+// there (see metrics.go).
+func NewActivities(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*activities.Activities, error) {
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	acts := &activities.Activities{Routes: cfg.Routes}
 	if cfg.SlackToken == "" {
 		log.Warn("Slack is off: SLACK_BOT_TOKEN is not set; timelines will say so")
 	} else {
 		poster, err := slackpost.New(slackpost.Config{
-			Token:    cfg.SlackToken,
-			APIURL:   cfg.SlackAPIURL,
-			PostRate: rate.Limit(cfg.SlackPerSecond),
-			Logger:   log,
+			Token:         cfg.SlackToken,
+			APIURL:        cfg.SlackAPIURL,
+			PostRate:      rate.Limit(cfg.SlackPerSecond),
+			Logger:        log,
+			Observe:       m.slackCall(),
+			OnStateChange: m.breaker(downstreamSlack),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -43,8 +51,11 @@ func NewActivities(cfg *config.Config, log *slog.Logger, _ prometheus.Registerer
 			BaseURL: cfg.HubSpotAPIURL,
 			Token:   cfg.HubSpotToken,
 			Limit:   hubspot.Limit{Requests: cfg.HubSpotRate, Interval: cfg.HubSpotWindow},
+			Breaker: hubspot.BreakerSettings{OnStateChange: logBreaker(log, downstreamHubSpot, m.breaker(downstreamHubSpot))},
+			Observe: m.hubspotCall(),
 		})
-		syncer, err := hubspot.NewSyncer(hubspot.NewBatcher(client, hubspot.BatcherConfig{}), cfg.HireStage)
+		batcher := hubspot.NewBatcher(client, hubspot.BatcherConfig{ObserveBatch: m.hubspotBatch()})
+		syncer, err := hubspot.NewSyncer(batcher, cfg.HireStage)
 		if err != nil {
 			return nil, fmt.Errorf("hubspot: %w", err)
 		}
@@ -53,4 +64,15 @@ func NewActivities(cfg *config.Config, log *slog.Logger, _ prometheus.Registerer
 			"hire_stage", cfg.HireStage)
 	}
 	return acts, nil
+}
+
+// logBreaker logs every state change of downstream's breaker (as the Slack
+// poster does of its own) and passes it on to next, if any.
+func logBreaker(log *slog.Logger, downstream string, next func(from, to gobreaker.State)) func(from, to gobreaker.State) {
+	return func(from, to gobreaker.State) {
+		log.Warn("circuit breaker state changed", "breaker", downstream, "from", from.String(), "to", to.String())
+		if next != nil {
+			next(from, to)
+		}
+	}
 }

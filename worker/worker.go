@@ -20,6 +20,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities"
+	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/workflows"
 )
@@ -29,10 +30,24 @@ import (
 const stopTimeout = 10 * time.Second
 
 // NewClient returns a lazy Temporal client: it connects on first use, so
-// the ingress can start (and answer 503) while Temporal is down.
-func NewClient(cfg *config.Config, log *slog.Logger) (client.Client, error) {
+// the ingress can start (and answer 503) while Temporal is down. With reg,
+// the SDK's own metrics (of the client and of the workers built on it) go
+// to reg, which takes one such client; with nil, there are none.
+func NewClient(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (client.Client, error) {
 	opts := cfg.Temporal
+	if len(cfg.PayloadKeys) > 0 {
+		dc := codec.DataConverter(cfg.PayloadKeys)
+		opts.DataConverter = dc
+		opts.FailureConverter = codec.FailureConverter(dc)
+	}
 	opts.Logger = sdklog.NewStructuredLogger(log)
+	if reg != nil {
+		h, err := sdkMetricsHandler(reg, log)
+		if err != nil {
+			return nil, err
+		}
+		opts.MetricsHandler = h
+	}
 	c, err := client.NewLazyClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("temporal client for %s: %w", opts.HostPort, err)

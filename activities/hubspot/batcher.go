@@ -23,7 +23,17 @@ type BatcherConfig struct {
 	MaxBatch int
 	// ReadProperties are the properties Read returns (ReadProperties).
 	ReadProperties []string
+	// ObserveBatch, if set, is told of every batch call the Batcher makes:
+	// its kind (BatchUpsert or BatchRead) and how many inputs it carries,
+	// for metrics. It must not block.
+	ObserveBatch func(kind string, inputs int)
 }
+
+// The kinds of batch call, as BatcherConfig.ObserveBatch hears them.
+const (
+	BatchUpsert = "upsert"
+	BatchRead   = "read"
+)
 
 // ReadProperties are the contact properties a Batcher reads by default.
 var ReadProperties = []string{
@@ -46,6 +56,7 @@ type Batcher struct {
 	window    time.Duration
 	max       int
 	readProps []string
+	observe   func(kind string, inputs int)
 
 	mu    sync.Mutex
 	ups   *upsertBatch
@@ -63,7 +74,7 @@ func NewBatcher(client *Client, cfg BatcherConfig) *Batcher {
 	if len(cfg.ReadProperties) == 0 {
 		cfg.ReadProperties = ReadProperties
 	}
-	return &Batcher{client: client, window: cfg.Window, max: cfg.MaxBatch, readProps: cfg.ReadProperties}
+	return &Batcher{client: client, window: cfg.Window, max: cfg.MaxBatch, readProps: cfg.ReadProperties, observe: cfg.ObserveBatch}
 }
 
 type upsertCall struct {
@@ -209,6 +220,7 @@ func (b *Batcher) sendUpserts(calls []*upsertCall) {
 	for i, c := range live {
 		ctxs[i], inputs[i] = c.ctx, c.in
 	}
+	b.observeBatch(BatchUpsert, len(inputs))
 	ctx, stop := batchContext(ctxs)
 	results, err := b.client.BatchUpsertContacts(ctx, inputs)
 	stop()
@@ -236,17 +248,24 @@ func (b *Batcher) sendUpserts(calls []*upsertCall) {
 func (b *Batcher) sendReads(batch *readBatch) {
 	var emails []string
 	var ctxs []context.Context
+	keys := 0 // distinct emails: the inputs of the call
 	for _, key := range batch.order {
+		live := false
 		for _, c := range batch.calls[key] {
 			if c.ctx.Err() == nil {
 				emails = append(emails, c.email)
 				ctxs = append(ctxs, c.ctx)
+				live = true
 			}
+		}
+		if live {
+			keys++
 		}
 	}
 	if len(emails) == 0 {
 		return
 	}
+	b.observeBatch(BatchRead, keys)
 	ctx, stop := batchContext(ctxs)
 	found, err := b.client.BatchReadContacts(ctx, emails, b.readProps)
 	stop()
@@ -259,6 +278,12 @@ func (b *Batcher) sendReads(batch *readBatch) {
 			}
 			close(c.done)
 		}
+	}
+}
+
+func (b *Batcher) observeBatch(kind string, inputs int) {
+	if b.observe != nil {
+		b.observe(kind, inputs)
 	}
 }
 

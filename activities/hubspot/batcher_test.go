@@ -20,7 +20,10 @@ import (
 
 func TestBatcherCoalescesConcurrentUpserts(t *testing.T) {
 	d, c := setUp(t)
-	b := hubspot.NewBatcher(c, hubspot.BatcherConfig{})
+	// Batches close at 100 inputs; the window only bounds the wait for a
+	// partial one. A long window keeps a loaded machine (race detector, two
+	// cores) from splitting the burst into more partial batches.
+	b := hubspot.NewBatcher(c, hubspot.BatcherConfig{Window: 500 * time.Millisecond})
 
 	const n = 1000
 	const bad = 617

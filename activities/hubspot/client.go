@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -48,7 +49,35 @@ type Config struct {
 	Limit Limit
 	// Breaker configures the client's circuit breaker.
 	Breaker BreakerSettings
+	// Observe, if set, is told of every request the client makes or its
+	// breaker refuses: the endpoint, as "POST /crm/v3/objects/contacts/batch/upsert"
+	// (without query, with path parameters as {propertyName}), and the
+	// result (ResultOK, ResultRateLimited…), for metrics. It must not block.
+	Observe func(endpoint, result string)
 }
+
+// The results of a request, as Config.Observe hears them.
+const (
+	// ResultOK is a 2xx answer (a 207 with per-input errors included).
+	ResultOK = "ok"
+	// ResultRateLimited is a 429.
+	ResultRateLimited = "rate_limited"
+	// ResultPermanent is an answer retrying cannot fix (see IsPermanent).
+	ResultPermanent = "permanent"
+	// ResultServerError is a 5xx.
+	ResultServerError = "server_error"
+	// ResultTimeout is a request that got no answer in time (the HTTP
+	// client's timeout), while its caller still waited.
+	ResultTimeout = "timeout"
+	// ResultUnavailable is a request refused without calling HubSpot
+	// because the circuit breaker is open (or half-open and busy).
+	ResultUnavailable = "unavailable"
+	// ResultCanceled is a request its caller gave up on, before or while
+	// it was sent (including a rate-limiter wait longer than its deadline).
+	ResultCanceled = "canceled"
+	// ResultError is any other failure: no connection, a 401 or 403.
+	ResultError = "error"
+)
 
 // BreakerSettings configure the circuit breaker. Zero fields take defaults.
 type BreakerSettings struct {
@@ -70,6 +99,7 @@ type Client struct {
 	http    *http.Client
 	limiter *rate.Limiter
 	breaker *gobreaker.CircuitBreaker[*response]
+	observe func(endpoint, result string)
 }
 
 // New returns a Client.
@@ -109,6 +139,7 @@ func New(cfg Config) *Client {
 		http:    cfg.HTTPClient,
 		limiter: cfg.Limiter,
 		breaker: gobreaker.NewCircuitBreaker[*response](st),
+		observe: cfg.Observe,
 	}
 }
 
@@ -152,6 +183,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	resp, err := c.breaker.Execute(func() (*response, error) {
 		return c.send(ctx, method, path, body)
 	})
+	if c.observe != nil {
+		c.observe(endpoint(method, path), result(err))
+	}
 	switch {
 	case errors.Is(err, gobreaker.ErrOpenState):
 		return ErrUnavailable
@@ -215,4 +249,44 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte) (*r
 		return nil, newAPIError(resp.StatusCode, raw)
 	}
 	return &response{body: raw}, nil
+}
+
+// endpoint names a request for metrics: method and path without query,
+// with a property name as {propertyName} (the names HubSpot's docs use).
+func endpoint(method, path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	const properties = "/crm/v3/properties/contacts/"
+	if rest, ok := strings.CutPrefix(path, properties); ok && rest != "groups" {
+		if _, ok := strings.CutPrefix(rest, "groups/"); ok {
+			path = properties + "groups/{groupName}"
+		} else {
+			path = properties + "{propertyName}"
+		}
+	}
+	return method + " " + path
+}
+
+// result classifies what the breaker returned for one request.
+func result(err error) string {
+	var gone *callerGone
+	var limited *RateLimitedError
+	var apiErr *APIError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return ResultOK
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return ResultUnavailable
+	case errors.As(err, &gone):
+		return ResultCanceled
+	case errors.As(err, &limited):
+		return ResultRateLimited
+	case errors.As(err, &apiErr) && apiErr.Status >= 500:
+		return ResultServerError
+	case IsPermanent(err):
+		return ResultPermanent
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return ResultTimeout
+	}
+	return ResultError
 }

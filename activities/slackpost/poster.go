@@ -100,6 +100,13 @@ type Config struct {
 	MaxPages int
 	// Logger, if set, hears of breaker state changes.
 	Logger *slog.Logger
+	// Observe, if set, is told of every Slack call the Poster makes or
+	// refuses: the Web API method (MethodPostMessage…) and the result
+	// (ResultOK, ResultRateLimited…), for metrics. It must not block.
+	Observe func(method, result string)
+	// OnStateChange, if set, is told of every change of the breaker's
+	// state, for metrics.
+	OnStateChange func(from, to gobreaker.State)
 }
 
 // Poster posts to Slack for hiresync. It is safe for concurrent use, and
@@ -113,6 +120,7 @@ type Poster struct {
 	defaultRetryAfter time.Duration
 	pageSize          int
 	maxPages          int
+	observer          func(method, result string)
 
 	mu       sync.Mutex
 	channels map[string]*channelTurn
@@ -139,7 +147,7 @@ func New(cfg Config) (*Poster, error) {
 		httpClient = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
 	failures := cmp.Or(cfg.BreakerFailures, DefaultBreakerFailures)
-	logger := cfg.Logger
+	logger, onStateChange := cfg.Logger, cfg.OnStateChange
 	p := &Poster{
 		api:               slack.New(cfg.Token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(httpClient)),
 		postRate:          cmp.Or(cfg.PostRate, DefaultPostRate),
@@ -147,6 +155,7 @@ func New(cfg Config) (*Poster, error) {
 		defaultRetryAfter: cmp.Or(cfg.DefaultRetryAfter, DefaultRetryAfter),
 		pageSize:          cmp.Or(cfg.PageSize, DefaultPageSize),
 		maxPages:          cmp.Or(cfg.MaxPages, DefaultMaxPages),
+		observer:          cfg.Observe,
 		channels:          make(map[string]*channelTurn),
 	}
 	p.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
@@ -160,6 +169,9 @@ func New(cfg Config) (*Poster, error) {
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			if logger != nil {
 				logger.Warn("circuit breaker state changed", "breaker", name, "from", from.String(), "to", to.String())
+			}
+			if onStateChange != nil {
+				onStateChange(from, to)
 			}
 		},
 	})
@@ -197,7 +209,7 @@ func (p *Poster) Reply(ctx context.Context, channel, threadTS string, m Message)
 // event that posted the message, so that FindPosted still finds it; an
 // update is idempotent and needs no finding.
 func (p *Poster) Update(ctx context.Context, channel, ts string, m Message) error {
-	err := p.send(ctx, channel, m, func() error {
+	err := p.send(ctx, MethodUpdate, channel, m, func() error {
 		_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, m.options()...)
 		return err
 	})
@@ -213,7 +225,7 @@ func (p *Poster) post(ctx context.Context, channel, threadTS string, m Message) 
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
 	var ts string
-	err := p.send(ctx, channel, m, func() error {
+	err := p.send(ctx, MethodPostMessage, channel, m, func() error {
 		_, t, err := p.api.PostMessageContext(ctx, channel, opts...)
 		ts = t
 		return err
@@ -221,22 +233,34 @@ func (p *Poster) post(ctx context.Context, channel, threadTS string, m Message) 
 	return ts, err
 }
 
-// send does one write into channel: checks the message, fails fast while the
-// breaker is open or Slack asked us to wait, waits the channel's turn, then
-// calls through the breaker.
-func (p *Poster) send(ctx context.Context, channel string, m Message, call func() error) error {
+// send does one write into channel with method: checks the message, fails
+// fast while the breaker is open or Slack asked us to wait, waits the
+// channel's turn, then calls through the breaker.
+func (p *Poster) send(ctx context.Context, method, channel string, m Message, call func() error) error {
+	var err error
 	switch {
 	case channel == "":
-		return &PermanentError{Code: errCodeMissingChannel}
+		err = &PermanentError{Code: errCodeMissingChannel}
 	case m.EventID == "":
-		return &PermanentError{Code: errCodeMissingEventID}
+		err = &PermanentError{Code: errCodeMissingEventID}
 	case p.breaker.State() == gobreaker.StateOpen:
-		return unavailable(gobreaker.ErrOpenState)
+		err = unavailable(gobreaker.ErrOpenState)
 	}
-	if err := p.waitTurn(ctx, channel); err != nil {
+	if err != nil {
+		p.observe(method, result(ctx, err))
 		return err
 	}
-	err := p.do(call)
+	if err := p.waitTurn(ctx, channel); err != nil {
+		// No call was made: the channel is paused after a 429, or the
+		// caller's context ends before the channel's turn comes.
+		if _, paused := IsRateLimited(err); paused {
+			p.observe(method, ResultPaused)
+		} else {
+			p.observe(method, ResultCanceled)
+		}
+		return err
+	}
+	err = p.do(ctx, method, call)
 	if wait, limited := IsRateLimited(err); limited {
 		p.pause(channel, wait)
 	}
@@ -273,12 +297,15 @@ func (p *Poster) pause(channel string, d time.Duration) {
 	}
 }
 
-// do makes one Slack call through the breaker and classifies its error.
-func (p *Poster) do(call func() error) error {
+// do makes one Slack call of method through the breaker, classifies its
+// error and observes the result.
+func (p *Poster) do(ctx context.Context, method string, call func() error) error {
 	_, err := p.breaker.Execute(func() (struct{}, error) {
 		return struct{}{}, classify(call(), p.defaultRetryAfter)
 	})
-	return unavailable(err)
+	err = unavailable(err)
+	p.observe(method, result(ctx, err))
+	return err
 }
 
 // FindPosted looks for a message hiresync posted for eventID: among the
@@ -293,7 +320,11 @@ func (p *Poster) FindPosted(ctx context.Context, channel, threadTS, eventID stri
 	for range p.maxPages {
 		var msgs []slack.Message
 		var next string
-		err := p.do(func() error {
+		method := MethodConversationsHistory
+		if threadTS != "" {
+			method = MethodConversationsReplies
+		}
+		err := p.do(ctx, method, func() error {
 			var err error
 			msgs, next, err = p.page(ctx, channel, threadTS, cursor)
 			return err
@@ -349,7 +380,7 @@ func postedFor(m slack.Message, eventID string) bool {
 // AuthTest checks the token, for start-up.
 func (p *Poster) AuthTest(ctx context.Context) (*slack.AuthTestResponse, error) {
 	var resp *slack.AuthTestResponse
-	err := p.do(func() error {
+	err := p.do(ctx, MethodAuthTest, func() error {
 		var err error
 		resp, err = p.api.AuthTestContext(ctx)
 		return err

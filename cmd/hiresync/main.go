@@ -34,6 +34,7 @@ commands:
   hubspot setup    create the HubSpot property group and contact properties
   simulate         sign and send sample events or generated candidate stories
   doubles          serve the local Slack and HubSpot doubles (for make run)
+  codec-server     decode encrypted payloads for the Web UI and temporal CLI
 
 Configuration is read from the environment; see README.md.
 `
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSimulate(ctx, rest, stdout, stderr)
 	case "doubles":
 		return runDoubles(ctx, rest, log)
+	case "codec-server":
+		return runCodecServer(ctx, rest, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker boo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	c, err := worker.NewClient(cfg, log)
+	c, err := worker.NewClient(cfg, log, reg)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func runSetup(ctx context.Context, log *slog.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := worker.NewClient(cfg, log)
+	c, err := worker.NewClient(cfg, log, nil)
 	if err != nil {
 		return err
 	}

@@ -165,6 +165,7 @@ func (d *Double) routes() http.Handler {
 	api(EndpointListProperties, d.listProperties)
 	api(EndpointReadProperty, d.readProperty)
 	mux.HandleFunc("GET /_double/state", d.serveState)
+	mux.HandleFunc("GET "+PagePath+"{$}", d.servePage)
 	mux.HandleFunc("POST /_double/faults", d.serveSetFaults)
 	mux.HandleFunc("DELETE /_double/faults", d.serveClearFaults)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -32,7 +32,10 @@ type Faults struct {
 	Latency time.Duration `json:"-"`
 	// LoseNext requests are applied, and then their answer is lost as
 	// LoseMode says (LoseBadGateway when empty).
-	LoseNext int      `json:"lose_next,omitempty"`
+	LoseNext int `json:"lose_next,omitempty"`
+	// LoseRate is the fraction (0 to 1) of requests applied and then
+	// answered as LoseMode says, drawn from the double's seeded source.
+	LoseRate float64  `json:"lose_rate,omitempty"`
 	LoseMode LoseMode `json:"lose_mode,omitempty"`
 }
 
@@ -93,8 +96,10 @@ func (d *Double) drawFault() fault {
 		out.failStatus = status
 	case f.FailRate > 0 && d.rng.Float64() < f.FailRate:
 		out.failStatus = status
-	case f.LoseNext > 0:
-		f.LoseNext--
+	case f.LoseNext > 0 || f.LoseRate > 0 && d.rng.Float64() < f.LoseRate:
+		if f.LoseNext > 0 {
+			f.LoseNext--
+		}
 		out.lose = f.LoseMode
 		if out.lose == "" {
 			out.lose = LoseBadGateway

@@ -15,6 +15,7 @@ type fault struct {
 	failRate        float64
 	failRateStatus  int
 	loseNext        int
+	loseRate        float64
 	loseStatus      int
 	limitNext       int
 	limitRetryAfter time.Duration
@@ -57,6 +58,16 @@ func (s *Server) LoseNext(method string, n, status int) {
 	defer s.mu.Unlock()
 	f := s.faultFor(method)
 	f.loseNext, f.loseStatus = n, status
+}
+
+// SetLossRate makes a fraction (0 to 1) of the successful calls of method
+// take effect but lose their answer, as LoseNext does, drawn from the
+// double's seeded random source.
+func (s *Server) SetLossRate(method string, fraction float64, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faultFor(method)
+	f.loseRate, f.loseStatus = fraction, status
 }
 
 // RateLimitNext answers the next n calls of method with 429 and
@@ -153,11 +164,16 @@ func (s *Server) injected(method string) (status int, retryAfter time.Duration) 
 // Callers hold s.mu.
 func (s *Server) lose(method string) (lost bool, status int) {
 	f, ok := s.faults[method]
-	if !ok || f.loseNext == 0 {
+	switch {
+	case !ok:
 		return false, 0
+	case f.loseNext > 0:
+		f.loseNext--
+		return true, f.loseStatus
+	case f.loseRate > 0 && s.rng.Float64() < f.loseRate:
+		return true, f.loseStatus
 	}
-	f.loseNext--
-	return true, f.loseStatus
+	return false, 0
 }
 
 // rateLimited reports whether a post into channel is over the per-channel

@@ -115,6 +115,7 @@ func New(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("GET "+StatePath, s.serveState)
+	mux.HandleFunc("GET "+PagePath+"{$}", s.servePage)
 	s.handler = mux
 	return s
 }

@@ -1,0 +1,178 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/opentelemetry"
+)
+
+// The downstream label of the breaker metrics.
+const (
+	downstreamSlack   = "slack"
+	downstreamHubSpot = "hubspot"
+)
+
+// sdkMeterName is the meter the Temporal SDK's metrics are made by.
+const sdkMeterName = "temporal-sdk-go"
+
+// sdkSecondsBuckets are the bucket bounds of the SDK's latency histograms
+// (OpenTelemetry's defaults are meant for milliseconds): from a
+// millisecond to the minutes an activity may wait for its retry.
+var sdkSecondsBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+
+// metrics are the worker's own Prometheus collectors: what the activities'
+// Slack and HubSpot clients did, and their breakers. A nil *metrics hands
+// out nil hooks.
+type metrics struct {
+	slackCalls         *prometheus.CounterVec
+	hubspotCalls       *prometheus.CounterVec
+	breakerState       *prometheus.GaugeVec
+	breakerTransitions *prometheus.CounterVec
+	batchSize          *prometheus.HistogramVec
+}
+
+// newMetrics creates the worker's collectors on reg; nil reg, nil metrics.
+// Collectors already on reg (a worker started again in the same process)
+// are taken over, so that their counts go on.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	if reg == nil {
+		return nil, nil
+	}
+	m := &metrics{
+		slackCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hiresync_slack_calls_total",
+			Help: "Slack Web API calls by method and result (ok, rate_limited, paused, permanent, server_error, timeout, unavailable, canceled, error).",
+		}, []string{"method", "result"}),
+		hubspotCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hiresync_hubspot_calls_total",
+			Help: "HubSpot API requests by endpoint and result (ok, rate_limited, permanent, server_error, timeout, unavailable, canceled, error).",
+		}, []string{"endpoint", "result"}),
+		breakerState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hiresync_breaker_state",
+			Help: "Circuit breaker state per downstream: 0 closed, 1 half-open, 2 open.",
+		}, []string{"downstream"}),
+		breakerTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hiresync_breaker_transitions_total",
+			Help: "Circuit breaker state changes per downstream, by the states left and entered.",
+		}, []string{"downstream", "from", "to"}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hiresync_hubspot_batch_size",
+			Help:    "Inputs (contacts) per HubSpot batch call, by kind (upsert, read).",
+			Buckets: []float64{1, 2, 3, 5, 10, 20, 50, 100},
+		}, []string{"kind"}),
+	}
+	var err error
+	if m.slackCalls, err = register(reg, m.slackCalls); err != nil {
+		return nil, err
+	}
+	if m.hubspotCalls, err = register(reg, m.hubspotCalls); err != nil {
+		return nil, err
+	}
+	if m.breakerState, err = register(reg, m.breakerState); err != nil {
+		return nil, err
+	}
+	if m.breakerTransitions, err = register(reg, m.breakerTransitions); err != nil {
+		return nil, err
+	}
+	if m.batchSize, err = register(reg, m.batchSize); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register registers c on reg, or returns the collector of its kind that is
+// already there.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, fmt.Errorf("register metrics: %w", err)
+}
+
+// slackCall is slackpost.Config.Observe.
+func (m *metrics) slackCall() func(method, result string) {
+	if m == nil {
+		return nil
+	}
+	return func(method, result string) { m.slackCalls.WithLabelValues(method, result).Inc() }
+}
+
+// hubspotCall is hubspot.Config.Observe.
+func (m *metrics) hubspotCall() func(endpoint, result string) {
+	if m == nil {
+		return nil
+	}
+	return func(endpoint, result string) { m.hubspotCalls.WithLabelValues(endpoint, result).Inc() }
+}
+
+// hubspotBatch is hubspot.BatcherConfig.ObserveBatch.
+func (m *metrics) hubspotBatch() func(kind string, inputs int) {
+	if m == nil {
+		return nil
+	}
+	return func(kind string, inputs int) { m.batchSize.WithLabelValues(kind).Observe(float64(inputs)) }
+}
+
+// breaker is the OnStateChange hook of downstream's breaker. It sets the
+// state gauge to closed, as a new breaker is.
+func (m *metrics) breaker(downstream string) func(from, to gobreaker.State) {
+	if m == nil {
+		return nil
+	}
+	state := m.breakerState.WithLabelValues(downstream)
+	state.Set(breakerValue(gobreaker.StateClosed))
+	return func(from, to gobreaker.State) {
+		state.Set(breakerValue(to))
+		m.breakerTransitions.WithLabelValues(downstream, from.String(), to.String()).Inc()
+	}
+}
+
+// breakerValue is a breaker state as hiresync_breaker_state reports it.
+func breakerValue(s gobreaker.State) float64 {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return 1
+	case gobreaker.StateOpen:
+		return 2
+	}
+	return 0
+}
+
+// sdkMetricsHandler exports the Temporal SDK's metrics (requests, polls,
+// workflow and activity task latencies, slots…) to reg, through
+// OpenTelemetry: names as the SDK gives them, prefixed temporal_, with
+// Prometheus suffixes (_total, _seconds).
+func sdkMetricsHandler(reg prometheus.Registerer, log *slog.Logger) (client.MetricsHandler, error) {
+	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutTargetInfo(), otelprom.WithoutScopeInfo())
+	if err != nil {
+		return nil, fmt.Errorf("temporal sdk metrics exporter: %w", err)
+	}
+	provider := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(exporter),
+		sdkmetric.WithView(sdkmetric.NewView(
+			sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: sdkSecondsBuckets}},
+		)),
+	)
+	return opentelemetry.NewMetricsHandler(opentelemetry.MetricsHandlerOptions{
+		Meter:                provider.Meter(sdkMeterName),
+		UseMonotonicCounters: true,
+		OnError: func(err error) {
+			log.Warn("temporal sdk metric", "error", err)
+		},
+	}), nil
+}
