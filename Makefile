@@ -15,7 +15,7 @@ TEST_TIMEOUT ?= 40m
 export HIRESYNC_TEMPORAL_CLI := $(TEMPORAL)
 export HIRESYNC_BIN := $(HIRESYNC)
 
-.PHONY: all build tools run test lint fmt-check vet workflowcheck fuzz clean
+.PHONY: all build tools chromium run test lint fmt-check vet workflowcheck fuzz clean
 
 all: build
 
@@ -32,15 +32,24 @@ $(TEMPORAL):
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+# Headless Chromium for the test that looks at the doubles' pages, from
+# Debian's package when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium package for the page tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 # The local run: Temporal dev server (SQLite under .data/, Web UI :8233),
 # the Slack and HubSpot doubles when no tokens are set, and `hiresync serve`.
 run: build tools
 	./scripts/run-local.sh
 
 # Everything: static checks, unit tests, end-to-end tests on a real dev
-# server, and a short fuzz of the parsers.
-test: build tools lint
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+# server (including the chaos run's short profile), and a short fuzz of the
+# parsers. Packages run one at a time (-p 1) so the rate-limit tests are not
+# timed on a machine busy with the end-to-end suite.
+test: build tools chromium lint
+	$(GO) test -race -p 1 -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
 
 lint: fmt-check vet workflowcheck

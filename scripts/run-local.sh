@@ -74,8 +74,8 @@ cat <<BANNER
     webhook endpoint   http://$HIRESYNC_HTTP_ADDR/webhooks/clarityhire
     Temporal Web UI    http://localhost:$TEMPORAL_UI_PORT
 BANNER
-case " ${doubles[*]:-} " in *" -slack "*) echo "    Slack double       http://$SLACK_DOUBLE_ADDR/_double/state";; esac
-case " ${doubles[*]:-} " in *" -hubspot "*) echo "    HubSpot double     http://$HUBSPOT_DOUBLE_ADDR/_double/state";; esac
+case " ${doubles[*]:-} " in *" -slack "*) echo "    Slack double       http://$SLACK_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
+case " ${doubles[*]:-} " in *" -hubspot "*) echo "    HubSpot double     http://$HUBSPOT_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 cat <<BANNER
 
   Send the eleven sample events, from another terminal:
