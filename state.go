@@ -119,3 +119,16 @@ func WorkflowSummary(e Event) string {
 	}
 	return s
 }
+
+// WorkflowDetails is the static Markdown the Web UI shows under the
+// summary: who the candidate is and where to find them in ClarityHire.
+func WorkflowDetails(e Event) string {
+	c := e.Data.Candidate
+	s := "**Candidate** `" + c.ID + "` in ClarityHire"
+	if c.ProfileURL != "" {
+		s += ": " + c.ProfileURL
+	}
+	s += "\n\nFirst event: `" + e.ID + "` (" + e.Type + ")."
+	s += "\n\nQuery `timeline` for every event and what was done for it."
+	return s
+}

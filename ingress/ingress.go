@@ -226,6 +226,7 @@ func (s *Server) startOptions(wid string, ev hiresync.Event) client.StartWorkflo
 			hiresync.CandidateIDAttr.ValueSet(ev.Data.Candidate.ID),
 		),
 		StaticSummary: hiresync.WorkflowSummary(ev),
+		StaticDetails: hiresync.WorkflowDetails(ev),
 	}
 }
 

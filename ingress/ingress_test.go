@@ -123,6 +123,8 @@ func TestAccepted(t *testing.T) {
 	require.Equal(t, "Ada", call.event.Data.Candidate.FirstName)
 	require.Equal(t, "job_BE42", call.event.Data.Application.Job.ID)
 	require.Equal(t, now.UTC(), call.event.ReceivedAt)
+	require.Equal(t, "Ada Okafor — Senior Backend Engineer", call.options.StaticSummary)
+	require.Contains(t, call.options.StaticDetails, "https://app.clarityhire.com/candidates/cand_7Q2KXW")
 }
 
 func TestEveryEventTypeAndUnknownAccepted(t *testing.T) {

@@ -127,14 +127,14 @@ func TestSlackThreadsAcrossChannels(t *testing.T) {
 }
 
 // TestSlackFailuresPostNothingTwice: the same with the double failing 30%
-// of posts with 5xx and losing the answer of others after storing them.
+// of posts with 5xx and losing the answer of 10% after storing them.
 func TestSlackFailuresPostNothingTwice(t *testing.T) {
 	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{
 		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(3)},
 	})
-	s.Slack.SetFailureRate("chat.postMessage", 0.3, 500)
-	s.Slack.LoseNext("chat.postMessage", 5, 0)
-	s.Slack.LoseNext("chat.update", 2, 502)
+	s.Slack.SetFailureRate(slackdouble.MethodPostMessage, 0.3, 500)
+	s.Slack.SetLossRate(slackdouble.MethodPostMessage, 0.1, 0)
+	s.Slack.SetLossRate(slackdouble.MethodUpdate, 0.1, 502)
 	ds := clarityhire.Stories(clarityhire.StoryOptions{
 		Candidates: 3, Seed: 11, SecondApplication: 0.5, Duplicates: 1, Shuffle: true, Prefix: "flt",
 	})

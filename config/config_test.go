@@ -1,0 +1,91 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hiresync/hiresync/config"
+)
+
+func env(m map[string]string) config.Getenv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+const secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"CLARITYHIRE_WEBHOOK_SECRETS": secret}), config.RoleServe)
+	require.NoError(t, err)
+	require.Equal(t, "localhost:7233", c.Temporal.HostPort)
+	require.Equal(t, "default", c.Temporal.Namespace)
+	require.Equal(t, "hiresync", c.TaskQueue)
+	require.Equal(t, ":8080", c.HTTPAddr)
+	require.Equal(t, "https://slack.com/api/", c.SlackAPIURL)
+	require.Equal(t, "https://api.hubapi.com", c.HubSpotAPIURL)
+	require.Equal(t, 100, c.HubSpotRate)
+	require.Equal(t, 10*time.Second, c.HubSpotWindow)
+	require.Len(t, c.WebhookKeys, 1)
+	require.Empty(t, c.SlackToken, "Slack off without a token")
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		role config.Role
+		want string
+	}{
+		{"no secrets for the ingress", map[string]string{}, config.RoleIngress, "CLARITYHIRE_WEBHOOK_SECRETS is not set"},
+		{"bad secret", map[string]string{"CLARITYHIRE_WEBHOOK_SECRETS": "nope"}, config.RoleIngress, "CLARITYHIRE_WEBHOOK_SECRETS"},
+		{"bad rate", map[string]string{"HIRESYNC_SLACK_PER_CHANNEL_PER_SECOND": "-1"}, config.RoleWorker, "HIRESYNC_SLACK_PER_CHANNEL_PER_SECOND"},
+		{"bad window", map[string]string{"HIRESYNC_HUBSPOT_WINDOW": "often"}, config.RoleWorker, "HIRESYNC_HUBSPOT_WINDOW"},
+		{"missing routes file", map[string]string{"HIRESYNC_ROUTES": "/nonexistent/routes.yaml"}, config.RoleWorker, "HIRESYNC_ROUTES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(tt.env), tt.role)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+	// The worker alone does not need the webhook secrets.
+	_, err := config.Load(env(map[string]string{}), config.RoleWorker)
+	require.NoError(t, err)
+}
+
+func TestRoutes(t *testing.T) {
+	r, err := config.ParseRoutes("routes.yaml", []byte("default_channel: C0HIRING\njobs:\n  job_BE42: C0BACKEND\n"))
+	require.NoError(t, err)
+	require.Equal(t, "C0BACKEND", r.Channel("job_BE42"))
+	require.Equal(t, "C0HIRING", r.Channel("job_OTHER"))
+
+	bad := []struct {
+		name, yaml, want string
+	}{
+		{"not YAML", "default_channel: [C0\njobs: {", "routes.yaml: yaml: line"},
+		{"unknown key", "default_chanel: C0HIRING\n", "line 1: field default_chanel not found"},
+		{"not a channel id", "jobs:\n  job_BE42: C0BACKEND\n  job_DS07: '#design'\n", `routes.yaml: line 3: "#design" is not a Slack channel id`},
+		{"bad default", "default_channel: hiring\n", `default_channel "hiring" is not a Slack channel id`},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.ParseRoutes("routes.yaml", []byte(tt.yaml))
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("jobs:\n  job_BE42: nope\n"), 0o600))
+	_, err = config.Load(env(map[string]string{"HIRESYNC_ROUTES": path}), config.RoleWorker)
+	require.ErrorContains(t, err, "HIRESYNC_ROUTES: "+path+": line 2")
+}
+
+func TestExampleRoutesParse(t *testing.T) {
+	r, err := config.LoadRoutes("../examples/routes.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "C0HIRING", r.DefaultChannel)
+	require.Len(t, r.Jobs, 2)
+}
