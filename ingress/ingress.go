@@ -168,16 +168,9 @@ func (s *Server) handle(c *gin.Context) outcome {
 		c.JSON(status, gin.H{"error": err.Error()})
 		return outcome{status: status, result: result, reason: err.Error()}
 	}
-	if c.Request.ContentLength > MaxBodyBytes {
-		return reject(http.StatusRequestEntityTooLarge, "too_large", errTooLarge)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	body, status, result, err := readBody(c, MaxBodyBytes)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return reject(http.StatusRequestEntityTooLarge, "too_large", errTooLarge)
-		}
-		return reject(http.StatusBadRequest, "unreadable", errors.New("could not read the request body"))
+		return reject(status, result, err)
 	}
 	h := c.Request.Header
 	id := h.Get(signature.HeaderID)
@@ -241,4 +234,20 @@ func (s *Server) ready(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
-var errTooLarge = errors.New("body is larger than " + strconv.Itoa(MaxBodyBytes) + " bytes")
+// readBody reads a request body of at most limit bytes. On failure it
+// returns the status and outcome to answer with, and why.
+func readBody(c *gin.Context, limit int) (body []byte, status int, result string, err error) {
+	tooLarge := errors.New("body is larger than " + strconv.Itoa(limit) + " bytes")
+	if c.Request.ContentLength > int64(limit) {
+		return nil, http.StatusRequestEntityTooLarge, "too_large", tooLarge
+	}
+	body, err = io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, int64(limit)))
+	var overLimit *http.MaxBytesError
+	switch {
+	case errors.As(err, &overLimit):
+		return nil, http.StatusRequestEntityTooLarge, "too_large", tooLarge
+	case err != nil:
+		return nil, http.StatusBadRequest, "unreadable", errors.New("could not read the request body")
+	}
+	return body, 0, "", nil
+}

@@ -2,7 +2,6 @@ package ingress
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -30,7 +29,6 @@ const slackTolerance = 5 * time.Minute
 // logged, so none carries the secret, the signature or the body.
 var (
 	errSlackNotConfigured = errors.New("slack interactivity is not configured (SLACK_SIGNING_SECRET unset)")
-	errSlackTooLarge      = errors.New("body is larger than " + strconv.Itoa(SlackMaxBodyBytes) + " bytes")
 	errSlackMissing       = errors.New("missing " + slackTimestampHeader + " or " + slackSignatureHeader + " header")
 	errSlackBadTimestamp  = errors.New(slackTimestampHeader + " is not a Unix time")
 	errSlackStale         = errors.New("timestamp is more than 5 minutes from now")
@@ -63,16 +61,9 @@ func (s *Server) ackSlack(c *gin.Context) (status int, result string, err error)
 	if secret == "" {
 		return reject(http.StatusNotFound, "not_configured", errSlackNotConfigured)
 	}
-	if c.Request.ContentLength > SlackMaxBodyBytes {
-		return reject(http.StatusRequestEntityTooLarge, "too_large", errSlackTooLarge)
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, SlackMaxBodyBytes))
+	body, status, result, err := readBody(c, SlackMaxBodyBytes)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return reject(http.StatusRequestEntityTooLarge, "too_large", errSlackTooLarge)
-		}
-		return reject(http.StatusBadRequest, "unreadable", errors.New("could not read the request body"))
+		return reject(status, result, err)
 	}
 	if err := verifySlack(c.Request.Header, body, secret, s.cfg.Now()); err != nil {
 		return reject(http.StatusUnauthorized, "bad_signature", err)

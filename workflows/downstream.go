@@ -21,28 +21,22 @@ var a *activities.Activities
 // breaker fails those attempts fast); permanent errors are not retried,
 // rate limits set their own next delay.
 func slackOptions(ctx workflow.Context, summary string) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    15 * time.Second,
-		ScheduleToCloseTimeout: 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: []string{activities.ErrSlackPermanent},
-		},
-		Summary: summary,
-	})
+	return downstreamOptions(ctx, summary, 15*time.Second, activities.ErrSlackPermanent)
 }
 
 func hubspotOptions(ctx workflow.Context, summary string) workflow.Context {
+	return downstreamOptions(ctx, summary, 30*time.Second, activities.ErrHubSpotPermanent)
+}
+
+func downstreamOptions(ctx workflow.Context, summary string, attempt time.Duration, permanent string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    attempt,
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        30 * time.Second,
-			NonRetryableErrorTypes: []string{activities.ErrHubSpotPermanent},
+			NonRetryableErrorTypes: []string{permanent},
 		},
 		Summary: summary,
 	})
