@@ -81,7 +81,9 @@ func TestChaos(t *testing.T) {
 	// Send every candidate's story, candidates in parallel, and disrupt the
 	// run at a third and two thirds of the deliveries.
 	var sent atomic.Int64
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	// Time bounds grow with the profile: 8 minutes to settle per 50 candidates.
+	settle := time.Duration(max(1, n/50)) * 8 * time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), settle+10*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	var sendErr atomic.Value
@@ -144,7 +146,7 @@ func TestChaos(t *testing.T) {
 	// The failures go on while the workflows catch up.
 	x, err := testsuite.Expect(ds)
 	require.NoError(t, err)
-	s.WaitSettled(t, x.Events, 8*time.Minute)
+	s.WaitSettled(t, x.Events, settle)
 	r := s.Check(ctx, x)
 	t.Logf("chaos: %s", r)
 	sl, hs := s.Slack.Stats(), s.HubSpot.Counters()

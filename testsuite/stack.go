@@ -214,15 +214,19 @@ func (s *Stack) query(ctx context.Context, candidateID, name string, out any) er
 
 // WaitSettled waits until each candidate's timeline holds want[candidate]
 // events, every one with its actions done (none in flight), and returns
-// the timelines. On timeout it reports what each unsettled candidate is
+// the timelines. Call it once every delivery was acknowledged. On timeout it reports what each unsettled candidate is
 // waiting for.
 func (s *Stack) WaitSettled(t testing.TB, want map[string]int, timeout time.Duration) map[string][]hiresync.TimelineEntry {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	got := map[string][]hiresync.TimelineEntry{}
+	settled := map[string]bool{} // all events are sent: a settled candidate stays settled
 	for {
 		var unsettled []string
 		for cand, n := range want {
+			if settled[cand] {
+				continue
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			tl, err := s.Timeline(ctx, cand)
 			cancel()
@@ -231,6 +235,8 @@ func (s *Stack) WaitSettled(t testing.TB, want map[string]int, timeout time.Dura
 				unsettled = append(unsettled, cand+": "+err.Error())
 			case len(tl) != n || !allActed(tl):
 				unsettled = append(unsettled, cand)
+			default:
+				settled[cand] = true
 			}
 			got[cand] = tl
 		}
