@@ -24,18 +24,23 @@ fi
 export CLARITYHIRE_WEBHOOK_SECRETS=${CLARITYHIRE_WEBHOOK_SECRETS:-$(cat "$DATA/webhook-secret")}
 export HIRESYNC_ROUTES=${HIRESYNC_ROUTES:-examples/routes.yaml}
 
+# Children run in their own sessions (setsid), so Ctrl-C reaches only this
+# script, which stops them in order: hiresync first (it finishes in-flight
+# requests and activities), then the doubles, then Temporal.
 pids=()
 stop() {
   trap - INT TERM EXIT
   echo
   echo "stopping…"
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   exit 0
 }
 trap stop INT TERM EXIT
 
-"$BIN/temporal" server start-dev \
+setsid "$BIN/temporal" server start-dev \
   --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
   --db-filename "$DATA/temporal.db" --log-level warn \
   --search-attribute CandidateId=Keyword \
@@ -54,7 +59,7 @@ if [ -z "${HUBSPOT_ACCESS_TOKEN:-}" ]; then
   doubles+=(-hubspot "$HUBSPOT_DOUBLE_ADDR" -hubspot-token "$HUBSPOT_ACCESS_TOKEN")
 fi
 if [ ${#doubles[@]} -gt 0 ]; then
-  "$BIN/hiresync" doubles "${doubles[@]}" 2>>"$DATA/doubles.log" &
+  setsid "$BIN/hiresync" doubles "${doubles[@]}" 2>>"$DATA/doubles.log" &
   pids+=($!)
 fi
 
@@ -88,6 +93,6 @@ cat <<BANNER
 
 BANNER
 
-"$BIN/hiresync" serve &
+setsid "$BIN/hiresync" serve &
 pids+=($!)
 wait "${pids[-1]}"
