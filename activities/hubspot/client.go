@@ -21,6 +21,8 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
+
+	"github.com/hiresync/hiresync/activities/breaker"
 )
 
 // DefaultBaseURL is HubSpot's API.
@@ -121,12 +123,12 @@ func New(cfg Config) *Client {
 		b.OpenFor = 30 * time.Second
 	}
 	st := gobreaker.Settings{
-		Name:        "hubspot",
-		MaxRequests: 1,
-		Timeout:     b.OpenFor,
-		ReadyToTrip: func(c gobreaker.Counts) bool {
-			return c.ConsecutiveFailures >= b.ConsecutiveFailures
-		},
+		Name:         "hubspot",
+		MaxRequests:  1,
+		Timeout:      b.OpenFor,
+		ReadyToTrip:  breaker.ReadyToTrip(b.ConsecutiveFailures),
+		Interval:     breaker.Window,
+		BucketPeriod: breaker.Bucket,
 		IsSuccessful: breakerSuccess,
 		IsExcluded:   breakerExcluded,
 	}
