@@ -58,6 +58,9 @@ func StartProcess(t testing.TB, env map[string]string, out *SyncBuffer, args ...
 	return p
 }
 
+// Pid is the process's id, for reading its /proc entries (memory use).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Kill ends the process at once (SIGKILL), as a crash would.
 func (p *Process) Kill() error {
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)

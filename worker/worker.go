@@ -61,6 +61,20 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterActivity(acts)
 }
 
+// Options are the Temporal worker's options. Pollers scale with the
+// backlog, on the server's advice (1 to 100 per kind of task), instead of
+// the SDK's fixed two: with two, a burst of events left workflow tasks
+// waiting about a second to be picked up while the worker had CPU to
+// spare; autoscaling carried about 30% more events a second (make bench,
+// row 5, and BENCHMARKS.md).
+func Options() worker.Options {
+	return worker.Options{
+		WorkerStopTimeout:          stopTimeout,
+		WorkflowTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
+		ActivityTaskPollerBehavior: worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{}),
+	}
+}
+
 // Run runs a worker on cfg.TaskQueue until ctx ends, then stops it
 // gracefully. With serveMetrics, it serves /metrics on cfg.MetricsAddr (a
 // worker without an ingress beside it).
@@ -72,7 +86,7 @@ func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Log
 	if err := waitForTemporal(ctx, c, log); err != nil {
 		return err
 	}
-	w := worker.New(c, cfg.TaskQueue, worker.Options{WorkerStopTimeout: stopTimeout})
+	w := worker.New(c, cfg.TaskQueue, Options())
 	Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -21,6 +21,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
+
+	"github.com/hiresync/hiresync/activities/breaker"
 )
 
 // MetadataEventType is the event_type of the metadata on every message
@@ -83,7 +85,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// PostRate and PostBurst limit posts and updates per channel, shared by
 	// every caller of the Poster; default 1 a second, burst 1 (Slack's
-	// limit). rate.Inf turns the limit off.
+	// limit). With a burst of 1 a channel's calls go one at a time, each
+	// a full 1/PostRate after the previous call's answer, so that Slack
+	// never receives two closer together however delays vary; a larger
+	// burst is a token bucket on the send times. rate.Inf turns the limit
+	// off.
 	PostRate  rate.Limit
 	PostBurst int
 	// BreakerFailures is how many failures in a row open the breaker
@@ -126,10 +132,17 @@ type Poster struct {
 	channels map[string]*channelTurn
 }
 
-// channelTurn is a channel's rate limiter, and until when Slack told us to
-// leave the channel alone (after a 429).
+// channelTurn is a channel's pacing, and until when Slack told us to leave
+// the channel alone (after a 429). A channel is paced either by its slot
+// and next (burst 1) or by its limiter (a larger burst, or no limit).
 type channelTurn struct {
-	limiter     *rate.Limiter
+	// slot is held by the call in progress; next is when the following
+	// call may go, the previous call's answer plus the interval. The slot
+	// guards next.
+	slot    chan struct{}
+	next    time.Time
+	limiter *rate.Limiter
+	// pausedUntil is guarded by Poster.mu.
 	pausedUntil time.Time
 }
 
@@ -159,11 +172,11 @@ func New(cfg Config) (*Poster, error) {
 		channels:          make(map[string]*channelTurn),
 	}
 	p.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:    breakerName,
-		Timeout: cmp.Or(cfg.BreakerOpenFor, DefaultBreakerOpenFor),
-		ReadyToTrip: func(c gobreaker.Counts) bool {
-			return c.ConsecutiveFailures >= failures
-		},
+		Name:         breakerName,
+		Timeout:      cmp.Or(cfg.BreakerOpenFor, DefaultBreakerOpenFor),
+		ReadyToTrip:  breaker.ReadyToTrip(failures),
+		Interval:     breaker.Window,
+		BucketPeriod: breaker.Bucket,
 		IsSuccessful: breakerSuccess,
 		IsExcluded:   breakerExcluded,
 		OnStateChange: func(name string, from, to gobreaker.State) {
@@ -250,7 +263,8 @@ func (p *Poster) send(ctx context.Context, method, channel string, m Message, ca
 		p.observe(method, result(ctx, err))
 		return err
 	}
-	if err := p.waitTurn(ctx, channel); err != nil {
+	done, err := p.waitTurn(ctx, channel)
+	if err != nil {
 		// No call was made: the channel is paused after a 429, or the
 		// caller's context ends before the channel's turn comes.
 		if _, paused := IsRateLimited(err); paused {
@@ -264,27 +278,77 @@ func (p *Poster) send(ctx context.Context, method, channel string, m Message, ca
 	if wait, limited := IsRateLimited(err); limited {
 		p.pause(channel, wait)
 	}
+	done()
 	return err
 }
 
-// waitTurn waits, within ctx, for the channel's rate limiter; while the
-// channel is paused after a 429 it fails at once with the time left.
-func (p *Poster) waitTurn(ctx context.Context, channel string) error {
+// waitTurn waits, within ctx, for the channel's turn; while the channel is
+// paused after a 429 it fails at once with the time left. On success the
+// caller makes its call and then calls done.
+//
+// With a burst of 1 the turn is the channel's slot, taken once the
+// previous call was answered and a full interval has passed since. Pacing
+// by the send times alone (a token bucket) lets a call that left late,
+// or was slow on the way, arrive less than an interval before the next
+// one, which left on time: a strict limit answers that with a 429, and
+// the whole channel then waits a second or more.
+func (p *Poster) waitTurn(ctx context.Context, channel string) (done func(), err error) {
 	p.mu.Lock()
 	turn, ok := p.channels[channel]
 	if !ok {
-		turn = &channelTurn{limiter: rate.NewLimiter(p.postRate, p.postBurst)}
+		turn = &channelTurn{}
+		if p.postBurst == 1 && p.postRate != rate.Inf && p.postRate > 0 {
+			turn.slot = make(chan struct{}, 1)
+		} else {
+			turn.limiter = rate.NewLimiter(p.postRate, p.postBurst)
+		}
 		p.channels[channel] = turn
 	}
-	left := time.Until(turn.pausedUntil)
 	p.mu.Unlock()
-	if left > 0 {
-		return &RateLimitedError{RetryAfter: left}
+
+	if turn.slot == nil {
+		if left := p.pausedFor(turn); left > 0 {
+			return nil, &RateLimitedError{RetryAfter: left}
+		}
+		if err := turn.limiter.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("wait for the channel's rate limit: %w", err)
+		}
+		return func() {}, nil
 	}
-	if err := turn.limiter.Wait(ctx); err != nil {
-		return fmt.Errorf("wait for the channel's rate limit: %w", err)
+
+	select {
+	case turn.slot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the channel's turn: %w", ctx.Err())
 	}
-	return nil
+	// The previous call may have been answered 429: look at the pause
+	// only now.
+	if left := p.pausedFor(turn); left > 0 {
+		<-turn.slot
+		return nil, &RateLimitedError{RetryAfter: left}
+	}
+	if wait := time.Until(turn.next); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			<-turn.slot
+			return nil, fmt.Errorf("wait for the channel's rate limit: %w", ctx.Err())
+		}
+	}
+	interval := time.Duration(float64(time.Second) / float64(p.postRate))
+	return func() {
+		turn.next = time.Now().Add(interval)
+		<-turn.slot
+	}, nil
+}
+
+// pausedFor is how long the channel is still paused after a 429.
+func (p *Poster) pausedFor(turn *channelTurn) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return time.Until(turn.pausedUntil)
 }
 
 // pause keeps every caller off channel for d, so that a 429 is waited out
