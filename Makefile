@@ -15,7 +15,7 @@ TEST_TIMEOUT ?= 40m
 export HIRESYNC_TEMPORAL_CLI := $(TEMPORAL)
 export HIRESYNC_BIN := $(HIRESYNC)
 
-.PHONY: all build tools chromium run test lint fmt-check vet workflowcheck fuzz clean
+.PHONY: all build tools chromium run test bench lint fmt-check vet workflowcheck fuzz clean
 
 all: build
 
@@ -51,6 +51,11 @@ run: build tools
 test: build tools chromium lint
 	$(GO) test -race -p 1 -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
+
+# The benchmarks of BENCHMARKS.md: bounded, loopback only, about 5-10
+# minutes; rewrites BENCHMARKS.md with the figures of this machine.
+bench: build tools
+	HIRESYNC_BENCH=1 $(GO) test -count=1 -timeout 20m -run '^TestBench$$' -v ./bench/
 
 lint: fmt-check vet workflowcheck
 

@@ -1,0 +1,226 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/testsuite"
+)
+
+// Row 1: the ingress's acknowledge latency and throughput against the
+// same signal-with-start calls made directly.
+const (
+	ackPairs    = 6   // baseline/ingress round pairs per concurrency level
+	ackPerRound = 250 // calls per round
+	ackWarmUp   = 200 // calls per side before the first level, not counted
+	// ackCandidates gives each round ackPerRound events: one start and six
+	// signals per candidate, as a story's first seven events.
+	ackCandidates = (ackPerRound + 6) / 7
+)
+
+var ackLevels = []int{1, 16, 64}
+
+// Targets of row 1.
+const (
+	ackP50Max        = 1.10
+	ackP99Max        = 1.25
+	ackThroughputMin = 0.90
+)
+
+type ackSide struct {
+	lat  []time.Duration
+	n    int
+	wall time.Duration
+	cpu  []time.Duration // of the dev server and this process, as ackProcs
+}
+
+func (s *ackSide) add(r round, cpu []time.Duration) {
+	s.lat = append(s.lat, r.lat...)
+	s.n += len(r.lat)
+	s.wall += r.wall
+	if s.cpu == nil {
+		s.cpu = make([]time.Duration, len(cpu))
+	}
+	for i, d := range cpu {
+		s.cpu[i] += d
+	}
+}
+
+// cpuPerCall is CPU time per call in µs, per process.
+func (s *ackSide) cpuPerCall() []float64 {
+	out := make([]float64, len(s.cpu))
+	for i, d := range s.cpu {
+		out[i] = float64(d.Microseconds()) / float64(s.n)
+	}
+	return out
+}
+
+func (s *ackSide) throughput() float64 { return float64(s.n) / s.wall.Seconds() }
+
+func benchAck(t *testing.T, rep *report) {
+	dev := testsuite.StartTemporal(t, "")
+	s := testsuite.StartStack(t, dev.Addr, testsuite.StackOptions{NoWorker: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+
+	direct := viaSDK(s.Temporal, s.TaskQueue)
+	_, port, _ := net.SplitHostPort(dev.Addr)
+	ps := procs{names: []string{"dev server", "bench process"}, pids: []int{childWith("start-dev", port), os.Getpid()}}
+	round := func(its []item, senders int, f sendFunc) (round, []time.Duration) {
+		cpu0 := ps.cpu()
+		r := send(ctx, its, senders, f)
+		if r.errors > 0 {
+			t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
+		}
+		return r, since(cpu0, ps.cpu())
+	}
+
+	// Warm up both paths: connections, the dev server's caches, the
+	// search attribute, the code paths.
+	hc := httpClient(16)
+	round(items(t, (ackWarmUp+6)/7, "warmsdk", ackWarmUp), 16, direct)
+	round(items(t, (ackWarmUp+6)/7, "warmhttp", ackWarmUp), 16, viaHTTP(hc, s.WebhookURL, s.Sender.Keys))
+	hc.CloseIdleConnections()
+
+	missed := false
+	var gaps, cpuGaps []string // per level: p50 and CPU per call, ingress minus direct
+	for _, senders := range ackLevels {
+		hc := httpClient(senders)
+		viaIngress := viaHTTP(hc, s.WebhookURL, s.Sender.Keys)
+		var base, ing ackSide
+		for pair := range ackPairs {
+			its := func(side string) []item {
+				return items(t, ackCandidates, fmt.Sprintf("c%dp%d%s", senders, pair, side), ackPerRound)
+			}
+			b, i := its("sdk"), its("http")
+			if pair%2 == 0 {
+				base.add(round(b, senders, direct))
+				ing.add(round(i, senders, viaIngress))
+			} else {
+				ing.add(round(i, senders, viaIngress))
+				base.add(round(b, senders, direct))
+			}
+		}
+		hc.CloseIdleConnections()
+
+		bp50, bp99 := percentile(base.lat, 50), percentile(base.lat, 99)
+		ip50, ip99 := percentile(ing.lat, 50), percentile(ing.lat, 99)
+		r50 := float64(ip50) / float64(bp50)
+		r99 := float64(ip99) / float64(bp99)
+		rtp := ing.throughput() / base.throughput()
+		t.Logf("%d senders: ingress p50 %s p99 %s %.0f/s; direct p50 %s p99 %s %.0f/s",
+			senders, ms(ip50), ms(ip99), ing.throughput(), ms(bp50), ms(bp99), base.throughput())
+		met := r50 <= ackP50Max && r99 <= ackP99Max && rtp >= ackThroughputMin
+		missed = missed || !met
+		gaps = append(gaps, fmt.Sprintf("%+.2f ms at %d", float64(ip50-bp50)/float64(time.Millisecond), senders))
+		ic, bc := ing.cpuPerCall(), base.cpuPerCall()
+		cpuGaps = append(cpuGaps, fmt.Sprintf("%.0f against %.0f µs at %d sender(s)", ic[1], bc[1], senders))
+		t.Logf("%d senders: CPU µs per call: dev server %.0f / %.0f, bench process %.0f / %.0f (ingress / direct)", senders, ic[0], bc[0], ic[1], bc[1])
+		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: dev server %.0f / %.0f µs, bench process (senders, ingress, client) %.0f / %.0f µs",
+			ing.n, ackPairs, ic[0], bc[0], ic[1], bc[1])
+		if !met {
+			notes += "; " + ackMiss(r50, r99, rtp)
+		}
+		rep.add(row{
+			ID:       "1",
+			What:     fmt.Sprintf("ingress acknowledge, %d concurrent sender(s)", senders),
+			Measured: fmt.Sprintf("p50 %s, p99 %s, %.0f acks/s", ms(ip50), ms(ip99), ing.throughput()),
+			Baseline: fmt.Sprintf("SDK signal-with-start, no HTTP: p50 %s, p99 %s, %.0f calls/s", ms(bp50), ms(bp99), base.throughput()),
+			Ratio:    fmt.Sprintf("p50 %.2f ×, p99 %.2f ×, throughput %.2f ×", r50, r99, rtp),
+			Target:   fmt.Sprintf("p50 ≤ %.2f ×, p99 ≤ %.2f ×, throughput ≥ %.2f ×", ackP50Max, ackP99Max, ackThroughputMin),
+			Met:      yes(met),
+			Notes:    notes,
+		})
+	}
+	ackAlone(t, rep, s.Sender.Keys)
+	if missed {
+		rep.finding("**Row 1 (acknowledge).** The ingress side pays, per call, everything the direct side does plus "+
+			"an HTTP round trip: the sender's client (in production ClarityHire's), the server, the handler. Measured "+
+			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s; the dev "+
+			"server's CPU per call is within a tenth on both sides (see the notes). On this two-core machine the dev "+
+			"server needs about one core by itself, so the extra CPU comes out of the same two cores and lowers calls "+
+			"per second, and queueing turns that into latency at 16 and 64 senders. A CPU profile of row 1 (taken "+
+			"while building this benchmark) splits the extra roughly into a third the HTTP client, a quarter "+
+			"net/http's server, and the rest the handler: `ParseEvent` (encoding/json, see row 2) the largest part, "+
+			"then the log line, the JSON answer and the timeout context; the SDK call itself costs the same from "+
+			"either side. Row 1b shows the whole ingress round trip on its own is a fraction of a millisecond. "+
+			"Nothing there is wasteful enough to fix in the handler beyond row 2's parser; on a machine where the "+
+			"ingress does not share cores with the Temporal server the gap in calls per second would close, and "+
+			"the p50 differences, %s sender(s) in this run, are the price of the HTTP hop.",
+			strings.Join(cpuGaps, ", "), strings.Join(gaps, ", "))
+	}
+}
+
+// noTemporal stands in for Temporal in row 1b: it accepts every signal at
+// once, so that what is left is the ingress's own cost.
+type noTemporal struct{}
+
+func (noTemporal) SignalWithStartWorkflow(context.Context, string, string, any, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
+	return nil, nil
+}
+
+func (noTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
+	return &client.CheckHealthResponse{}, nil
+}
+
+// ackAlone measures the ingress with noTemporal behind it: the HTTP round
+// trip, signature, parse, log line and metrics, per request.
+func ackAlone(t *testing.T, rep *report, keys []signature.Key) {
+	in := ingress.New(ingress.Config{TaskQueue: "bench-no-temporal", Keys: keys}, noTemporal{},
+		slog.New(slog.NewJSONHandler(io.Discard, nil)), prometheus.NewRegistry())
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	var parts []string
+	for _, senders := range []int{1, 16} {
+		hc := httpClient(senders)
+		r := send(context.Background(), items(t, 300, fmt.Sprintf("alone%d", senders), 2000), senders, viaHTTP(hc, srv.URL+ingress.WebhookPath, keys))
+		hc.CloseIdleConnections()
+		if r.errors > 0 {
+			t.Fatalf("%d deliveries failed, the first: %v", r.errors, r.first)
+		}
+		parts = append(parts, fmt.Sprintf("%d sender(s): p50 %s, p99 %s, %.0f req/s", senders,
+			short(percentile(r.lat, 50)), short(percentile(r.lat, 99)), float64(len(r.lat))/r.wall.Seconds()))
+	}
+	rep.add(row{
+		ID:       "1b",
+		What:     "the ingress alone: a no-op Temporal client behind it",
+		Measured: strings.Join(parts, "; "),
+		Target:   "for reading row 1",
+		Notes:    "2,000 requests per level over loopback, sender and ingress in one process",
+	})
+}
+
+// short is a duration in µs below a millisecond, else in ms.
+func short(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	}
+	return ms(d)
+}
+
+func ackMiss(r50, r99, rtp float64) string {
+	var missed []string
+	if r50 > ackP50Max {
+		missed = append(missed, "p50")
+	}
+	if r99 > ackP99Max {
+		missed = append(missed, "p99")
+	}
+	if rtp < ackThroughputMin {
+		missed = append(missed, "throughput")
+	}
+	return "missed: " + strings.Join(missed, ", ")
+}
