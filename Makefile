@@ -55,7 +55,7 @@ test: build tools chromium lint
 # The benchmarks of BENCHMARKS.md: bounded, loopback only, about 5-10
 # minutes; rewrites BENCHMARKS.md with the figures of this machine.
 bench: build tools
-	HIRESYNC_BENCH=1 $(GO) test -count=1 -timeout 20m -run '^TestBench$$' -v ./bench/
+	HIRESYNC_BENCH=1 GO=$(GO) $(GO) test -count=1 -timeout 20m -run '^TestBench$$' -v ./bench/
 
 lint: fmt-check vet workflowcheck
 

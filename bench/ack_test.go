@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -79,10 +80,14 @@ func benchAck(t *testing.T, rep *report) {
 	direct := viaSDK(s.Temporal, s.TaskQueue)
 	_, port, _ := net.SplitHostPort(dev.Addr)
 	ps := procs{names: []string{"dev server", "bench process"}, pids: []int{childWith("start-dev", port), os.Getpid()}}
+	failed := 0
 	round := func(its []item, senders int, f sendFunc) (round, []time.Duration) {
 		cpu0 := ps.cpu()
 		r := send(ctx, its, senders, f)
-		if r.errors > 0 {
+		// A call that fails (the dev server stalling past the 5 s timeout)
+		// is left out of the latencies and counted; more than one in a
+		// hundred fails the row.
+		if failed += r.errors; r.errors > len(its)/100 {
 			t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
 		}
 		return r, since(cpu0, ps.cpu())
@@ -96,7 +101,7 @@ func benchAck(t *testing.T, rep *report) {
 	hc.CloseIdleConnections()
 
 	missed := false
-	var gaps, cpuGaps []string // per level: p50 and CPU per call, ingress minus direct
+	var gaps, cpuGaps, devGaps []string // per level: p50 and CPU per call, ingress against direct
 	for _, senders := range ackLevels {
 		hc := httpClient(senders)
 		viaIngress := viaHTTP(hc, s.WebhookURL, s.Sender.Keys)
@@ -128,6 +133,7 @@ func benchAck(t *testing.T, rep *report) {
 		gaps = append(gaps, fmt.Sprintf("%+.2f ms at %d", float64(ip50-bp50)/float64(time.Millisecond), senders))
 		ic, bc := ing.cpuPerCall(), base.cpuPerCall()
 		cpuGaps = append(cpuGaps, fmt.Sprintf("%.0f against %.0f µs at %d sender(s)", ic[1], bc[1], senders))
+		devGaps = append(devGaps, fmt.Sprintf("%+d%%", int(math.Round(100*(ic[0]/bc[0]-1)))))
 		t.Logf("%d senders: CPU µs per call: dev server %.0f / %.0f, bench process %.0f / %.0f (ingress / direct)", senders, ic[0], bc[0], ic[1], bc[1])
 		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: dev server %.0f / %.0f µs, bench process (senders, ingress, client) %.0f / %.0f µs",
 			ing.n, ackPairs, ic[0], bc[0], ic[1], bc[1])
@@ -145,12 +151,16 @@ func benchAck(t *testing.T, rep *report) {
 			Notes:    notes,
 		})
 	}
+	if failed > 0 {
+		rep.finding("**Row 1:** %d calls failed (timed out) and are left out of row 1's figures.", failed)
+	}
 	ackAlone(t, rep, s.Sender.Keys)
 	if missed {
 		rep.finding("**Row 1 (acknowledge).** The ingress side pays, per call, everything the direct side does plus "+
 			"an HTTP round trip: the sender's client (in production ClarityHire's), the server, the handler. Measured "+
-			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s; the dev "+
-			"server's CPU per call is within a tenth on both sides (see the notes). On this two-core machine the dev "+
+			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s. The dev "+
+			"server's CPU per call differed by %s on the ingress side at 1, 16 and 64 senders (its background work "+
+			"is charged over a longer wall time when calls are slower). On this two-core machine the dev "+
 			"server needs about one core by itself, so the extra CPU comes out of the same two cores and lowers calls "+
 			"per second, and queueing turns that into latency at 16 and 64 senders. A CPU profile of row 1 (taken "+
 			"while building this benchmark) splits the extra roughly into a third the HTTP client, a quarter "+
@@ -158,9 +168,10 @@ func benchAck(t *testing.T, rep *report) {
 			"then the log line, the JSON answer and the timeout context; the SDK call itself costs the same from "+
 			"either side. Row 1b shows the whole ingress round trip on its own is a fraction of a millisecond. "+
 			"Nothing there is wasteful enough to fix in the handler beyond row 2's parser; on a machine where the "+
-			"ingress does not share cores with the Temporal server the gap in calls per second would close, and "+
-			"the p50 differences, %s sender(s) in this run, are the price of the HTTP hop.",
-			strings.Join(cpuGaps, ", "), strings.Join(gaps, ", "))
+			"ingress does not share cores with the Temporal server the gap in calls per second should close. The "+
+			"p50 differences in this run were %s sender(s): with one sender that is the HTTP hop itself, with more "+
+			"it is mostly queueing behind the lower calls per second.",
+			strings.Join(cpuGaps, ", "), strings.Join(devGaps, ", "), strings.Join(gaps, ", "))
 	}
 }
 

@@ -121,6 +121,31 @@ func viaSDK(c client.Client, taskQueue string) sendFunc {
 	}
 }
 
+// retried is f tried up to attempts times, pause apart, as ClarityHire
+// retries a delivery that failed; delivered, if set, may take an error as
+// proof that an earlier attempt got through. Each retry is counted.
+func retried(f sendFunc, attempts int, pause time.Duration, delivered func(error) bool, retries *atomic.Int64) sendFunc {
+	return func(ctx context.Context, it item) (time.Duration, error) {
+		var took time.Duration
+		var err error
+		for i := range attempts {
+			if i > 0 {
+				retries.Add(1)
+				select {
+				case <-ctx.Done():
+					return took, err
+				case <-time.After(pause):
+				}
+			}
+			took, err = f(ctx, it)
+			if err == nil || i > 0 && delivered != nil && delivered(err) {
+				return took, nil
+			}
+		}
+		return took, err
+	}
+}
+
 // startOptions are the ingress's start options for a candidate workflow.
 func startOptions(wid, taskQueue string, ev hiresync.Event) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
