@@ -7,7 +7,12 @@ TEMPORAL      := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 HIRESYNC      := $(BIN)/hiresync
 
+TEMPORAL_SERVER   := $(BIN)/temporal-server
+TEMPORAL_SQL_TOOL := $(BIN)/temporal-sql-tool
+
 TEMPORAL_CLI_VERSION  := v1.5.1
+# The server release the CLI embeds: the cluster runs what the dev server runs.
+TEMPORAL_SERVER_VERSION := v1.29.1
 WORKFLOWCHECK_VERSION := v0.6.0
 # Longest a whole test run may take; CI allows 90 minutes.
 TEST_TIMEOUT ?= 40m
@@ -15,7 +20,7 @@ TEST_TIMEOUT ?= 40m
 export HIRESYNC_TEMPORAL_CLI := $(TEMPORAL)
 export HIRESYNC_BIN := $(HIRESYNC)
 
-.PHONY: all build tools chromium run test bench lint fmt-check vet workflowcheck fuzz clean
+.PHONY: all build tools cluster-tools chromium run test cluster cluster-stop test-cluster bench lint fmt-check vet workflowcheck fuzz clean
 
 all: build
 
@@ -28,6 +33,18 @@ tools: $(TEMPORAL) $(WORKFLOWCHECK)
 
 $(TEMPORAL):
 	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+# Temporal server and temporal-sql-tool for the PostgreSQL cluster, built
+# from source like the CLI (3-4 minutes each the first time).
+cluster-tools: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL)
+
+$(TEMPORAL_SERVER):
+	GOBIN=$(BIN)/.install $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.install/server $@
+
+$(TEMPORAL_SQL_TOOL):
+	GOBIN=$(BIN)/.install $(GO) install go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.install/sql $@
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
@@ -43,6 +60,30 @@ chromium:
 # the Slack and HubSpot doubles when no tokens are set, and `hiresync serve`.
 run: build tools
 	./scripts/run-local.sh
+
+# The production engine as plain processes: PostgreSQL (Debian's package,
+# installed when missing) with its own data under .data/cluster/, the schema,
+# and Temporal's frontend, history, matching and worker services on
+# deploy/temporal/hiresync.yaml, the configuration docker-compose.yml runs.
+# Frontend on 127.0.0.1:17233; a second `make cluster` finds it running.
+export TEMPORAL_SERVER TEMPORAL_SQL_TOOL
+export TEMPORAL_CLI := $(TEMPORAL)
+cluster: build tools cluster-tools
+	./scripts/cluster.sh start
+
+cluster-stop:
+	./scripts/cluster.sh stop
+
+# The end-to-end suite (the chaos run's short profile included) on a fresh
+# cluster of its own (.data/test-cluster, frontend on 127.0.0.1:27233),
+# stopped at the end whatever the outcome.
+TEST_CLUSTER := CLUSTER_DIR=$(CURDIR)/.data/test-cluster CLUSTER_PORT_OFFSET=20000
+test-cluster: build tools cluster-tools
+	$(TEST_CLUSTER) ./scripts/cluster.sh stop >/dev/null 2>&1 || true
+	rm -rf $(CURDIR)/.data/test-cluster
+	$(TEST_CLUSTER) ./scripts/cluster.sh start || { $(TEST_CLUSTER) ./scripts/cluster.sh stop; exit 1; }
+	$(TEST_CLUSTER) HIRESYNC_TEST_CLUSTER=1 $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./testsuite/; \
+	status=$$?; $(TEST_CLUSTER) ./scripts/cluster.sh stop; exit $$status
 
 # Everything: static checks, unit tests, end-to-end tests on a real dev
 # server (including the chaos run's short profile), and a short fuzz of the

@@ -248,21 +248,20 @@ func TestComposeTemporalServer(t *testing.T) {
 	root := moduleRoot(t)
 	s := service(t, p, "temporal")
 	env := environment(t, s)
-	for k, v := range map[string]string{
-		"DB": "postgres12", "DB_PORT": "5432", "POSTGRES_USER": "temporal", "POSTGRES_SEEDS": "postgresql",
-	} {
-		require.Equal(t, v, env[k], k)
-	}
 	require.Equal(t, env["POSTGRES_PWD"], environment(t, service(t, p, "postgresql"))["POSTGRES_PASSWORD"])
 
-	// The dynamic config folder is mounted and its file is the one the
-	// server reads; the file is valid dynamic config.
-	const target = "/etc/temporal/config/dynamicconfig"
+	// The server runs deploy/temporal/hiresync.yaml (cluster_test.go
+	// compares it with the local cluster's), and the dynamic config file that
+	// configuration names, both from the mounted deploy/temporal folder.
+	const target = "/etc/hiresync/temporal"
+	require.Equal(t, types.ShellCommand{"temporal-server"}, s.Entrypoint)
+	require.Equal(t, types.ShellCommand{"--root", "/", "--config", target, "--env", "hiresync", "--allow-no-auth", "start"}, s.Command)
 	var mounted bool
 	for _, v := range s.Volumes {
 		if v.Target == target {
 			mounted = true
 			require.Equal(t, types.VolumeTypeBind, v.Type)
+			require.True(t, v.ReadOnly)
 			require.Equal(t, filepath.Join(root, "deploy", "temporal"), filepath.Clean(v.Source))
 		}
 	}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# A local Temporal cluster as production runs it, as plain processes: a
+# PostgreSQL instance of its own, the schema set up by temporal-sql-tool, and
+# Temporal server 1.29.1 as four processes (frontend, history, matching,
+# worker) on deploy/temporal/hiresync.yaml, the configuration
+# docker-compose.yml runs. Everything lives under one folder and listens on
+# loopback ports of its own.
+#
+#   scripts/cluster.sh start                 start (or find running) all of it
+#   scripts/cluster.sh stop                  stop exactly what start started
+#   scripts/cluster.sh address               the frontend's host:port
+#   scripts/cluster.sh server-env            a service's environment (for tests)
+#   scripts/cluster.sh server-args NAME      a service's arguments (for tests)
+#   scripts/cluster.sh service-stop NAME     stop one Temporal service (SIGTERM)
+#   scripts/cluster.sh service-kill NAME     SIGKILL it
+#   scripts/cluster.sh service-start NAME    start it again
+#
+# Settings (environment): CLUSTER_DIR (.data/cluster), CLUSTER_PORT_OFFSET
+# (10000: frontend 17233, PostgreSQL 15432), and the binaries the Makefile
+# installs: TEMPORAL_SERVER, TEMPORAL_SQL_TOOL, TEMPORAL_CLI, HIRESYNC_BIN.
+# `make cluster`, `make cluster-stop` and `make test-cluster` call this.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${CLUSTER_DIR:-$ROOT/.data/cluster}
+case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
+OFFSET=${CLUSTER_PORT_OFFSET:-10000}
+PG_PORT=$((5432 + OFFSET))
+FRONTEND=127.0.0.1:$((7233 + OFFSET))
+TEMPORAL_SERVER=${TEMPORAL_SERVER:-$ROOT/bin/temporal-server}
+TEMPORAL_SQL_TOOL=${TEMPORAL_SQL_TOOL:-$ROOT/bin/temporal-sql-tool}
+TEMPORAL_CLI=${TEMPORAL_CLI:-$ROOT/bin/temporal}
+HIRESYNC_BIN=${HIRESYNC_BIN:-$ROOT/bin/hiresync}
+SERVER_VERSION=v1.29.1
+SERVICES=(history matching frontend worker)
+NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+# A local-only password: PostgreSQL listens on loopback alone.
+PG_USER=temporal
+PG_PASSWORD=temporal
+
+# What every Temporal service process gets: the server renders
+# deploy/temporal/hiresync.yaml with this environment (docker-compose.yml's
+# temporal service sets the same variables for its container).
+SERVER_ENV=(
+  POSTGRES_SEEDS=127.0.0.1 DB_PORT=$PG_PORT POSTGRES_USER=$PG_USER POSTGRES_PWD=$PG_PASSWORD
+  BIND_ON_IP=127.0.0.1 TEMPORAL_BROADCAST_ADDRESS=127.0.0.1 TEMPORAL_PORT_OFFSET=$OFFSET
+  DYNAMIC_CONFIG_FILE_PATH=$ROOT/deploy/temporal/dynamicconfig.yaml
+)
+server_args() { echo "--root / --config $ROOT/deploy/temporal --env hiresync --allow-no-auth start --service $1"; }
+
+say() { printf 'cluster: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# PostgreSQL refuses to run as root: as root, its commands run as the
+# postgres user the Debian package creates.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+install_postgresql() {
+  pg_bin >/dev/null && return 0
+  [ "$(id -u)" -eq 0 ] || die "PostgreSQL is not installed: apt-get install postgresql (as root)"
+  say "installing Debian's postgresql package"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_postgresql() {
+  mkdir -p "$DIR"
+  install_postgresql
+  local bin data=$DIR/postgresql
+  bin=$(pg_bin)
+  if [ ! -s "$data/PG_VERSION" ]; then
+    say "creating a PostgreSQL instance in $data"
+    mkdir -p "$data"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data" "$DIR"; fi
+    chmod 700 "$data"
+    # Local connections (the Unix socket in $DIR) as any user; TCP with a
+    # password, as Temporal connects in production.
+    as_pg "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >"$DIR/initdb.log"
+  fi
+  if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+  else
+    port_free "$PG_PORT" || die "port $PG_PORT is taken: set CLUSTER_PORT_OFFSET"
+    as_pg "$bin/pg_ctl" -D "$data" -l "$DIR/postgresql.log" -w -t 60 \
+      -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    say "PostgreSQL on 127.0.0.1:$PG_PORT"
+  fi
+  as_pg "$bin/psql" -h "$DIR" -p "$PG_PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 <<SQL >/dev/null
+SELECT 'CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD ''$PG_PASSWORD'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_USER') \gexec
+SQL
+}
+
+# The schema, as docker-compose.yml's temporal-schema service sets it up:
+# every step is a no-op when already done.
+setup_schema() {
+  local mod schema
+  mod=$(cd "$ROOT" && go mod download -json "go.temporal.io/server@$SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  schema=$mod/schema/postgresql/v12
+  [ -d "$schema" ] || die "no schema files in $schema"
+  sql() {
+    SQL_PASSWORD=$PG_PASSWORD "$TEMPORAL_SQL_TOOL" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u "$PG_USER" "$@" \
+      >>"$DIR/schema.log" 2>&1 || die "temporal-sql-tool $* failed: see $DIR/schema.log"
+  }
+  sql --db temporal create
+  sql --db temporal setup-schema -v 0.0
+  sql --db temporal update-schema -d "$schema/temporal/versioned"
+  sql --db temporal_visibility create
+  sql --db temporal_visibility setup-schema -v 0.0
+  sql --db temporal_visibility update-schema -d "$schema/visibility/versioned"
+  say "schemas temporal and temporal_visibility are up to date"
+}
+
+pid_of() {
+  local f=$DIR/$1.pid pid
+  [ -s "$f" ] || return 1
+  pid=$(cat "$f")
+  # Only our process: the pid file may be stale and the pid reused.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--service $1" || return 1
+  echo "$pid"
+}
+
+service_start() {
+  local name=$1 i
+  if pid_of "$name" >/dev/null; then
+    say "$name already running"
+    return 0
+  fi
+  env "${SERVER_ENV[@]}" setsid "$TEMPORAL_SERVER" $(server_args "$name") >>"$DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$DIR/$name.pid"
+  for i in $(seq 1 50); do
+    pid_of "$name" >/dev/null && return 0
+    sleep 0.1
+  done
+  die "$name did not start: see $DIR/$name.log"
+}
+
+service_signal() {
+  local name=$1 sig=$2 pid i
+  pid=$(pid_of "$name") || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for i in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$DIR/$name.pid"; return 0; }
+    sleep 0.1
+  done
+  say "$name did not stop on SIG$sig within 30 s: killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$DIR/$name.pid"
+}
+
+wait_frontend() {
+  local i
+  for i in $(seq 1 240); do
+    "$TEMPORAL_CLI" operator cluster health --address "$FRONTEND" >/dev/null 2>&1 && return 0
+    for s in "${SERVICES[@]}"; do
+      pid_of "$s" >/dev/null || die "$s exited: see $DIR/$s.log"
+    done
+    sleep 0.5
+  done
+  die "the frontend on $FRONTEND did not become healthy in 120 s"
+}
+
+setup_namespace() {
+  local t=("$TEMPORAL_CLI" operator --address "$FRONTEND")
+  if ! "${t[@]}" namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
+    "${t[@]}" namespace create --namespace "$NAMESPACE" --retention 720h >/dev/null 2>&1 ||
+      "${t[@]}" namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1 ||
+      die "could not create namespace $NAMESPACE"
+    say "namespace $NAMESPACE created"
+  fi
+  # hiresync's own registration of its search attributes; a new namespace
+  # takes a few seconds to reach every frontend's cache.
+  local i
+  for i in $(seq 1 60); do
+    if TEMPORAL_ADDRESS=$FRONTEND TEMPORAL_NAMESPACE=$NAMESPACE HIRESYNC_LOG_LEVEL=warn \
+      "$HIRESYNC_BIN" setup >>"$DIR/setup.log" 2>&1; then
+      say "search attributes registered in $NAMESPACE"
+      return 0
+    fi
+    sleep 1
+  done
+  die "hiresync setup failed: see $DIR/setup.log"
+}
+
+start() {
+  for b in "$TEMPORAL_SERVER" "$TEMPORAL_SQL_TOOL" "$TEMPORAL_CLI" "$HIRESYNC_BIN"; do
+    [ -x "$b" ] || die "$b is missing: run make cluster"
+  done
+  start_postgresql
+  setup_schema
+  local running=0
+  for s in "${SERVICES[@]}"; do
+    pid_of "$s" >/dev/null && running=$((running + 1))
+  done
+  if [ "$running" -eq 0 ]; then
+    local p
+    for p in $((7233 + OFFSET)) $((7234 + OFFSET)) $((7235 + OFFSET)) $((7239 + OFFSET)); do
+      port_free "$p" || die "port $p is taken: set CLUSTER_PORT_OFFSET"
+    done
+  fi
+  for s in "${SERVICES[@]}"; do service_start "$s"; done
+  wait_frontend
+  setup_namespace
+  echo "$FRONTEND" >"$DIR/address"
+  say "Temporal on $FRONTEND (namespace $NAMESPACE); logs and data in $DIR"
+}
+
+stop() {
+  local s
+  for s in worker frontend matching history; do service_signal "$s" TERM; done
+  local bin
+  if bin=$(pg_bin) && [ -s "$DIR/postgresql/PG_VERSION" ]; then
+    as_pg "$bin/pg_ctl" -D "$DIR/postgresql" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -f "$DIR/address"
+  say "stopped"
+}
+
+valid_service() {
+  case " ${SERVICES[*]} " in *" $1 "*) ;; *) die "no service $1: one of ${SERVICES[*]}";; esac
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  address) echo "$FRONTEND" ;;
+  server-env) printf '%s\n' "${SERVER_ENV[@]}" ;;
+  server-args) valid_service "${2:-}"; server_args "$2" ;;
+  service-stop) valid_service "${2:-}"; service_signal "$2" TERM ;;
+  service-kill) valid_service "${2:-}"; service_signal "$2" KILL ;;
+  service-start) valid_service "${2:-}"; service_start "$2" ;;
+  *) die "usage: $0 start|stop|address|service-stop|service-kill|service-start NAME" ;;
+esac
