@@ -34,7 +34,8 @@ func chaosCandidates(t *testing.T) int {
 // within each candidate, while Slack and HubSpot fail about 30% of calls
 // (5xx, 429, stored-but-lost answers, slow answers: the Slack double's
 // injected failures plus the failures Temporal's retries meet again), the worker process is
-// killed (SIGKILL) and restarted twice and the dev server once. The checker
+// killed (SIGKILL) and restarted twice and the dev server once (on the
+// cluster, `make test-cluster`: its history service, SIGKILL). The checker
 // then counts every event in its timeline, every Slack root and reply, and
 // every HubSpot contact.
 func TestChaos(t *testing.T) {
@@ -42,8 +43,12 @@ func TestChaos(t *testing.T) {
 		t.Skip("chaos run skipped in -short mode")
 	}
 	n := chaosCandidates(t)
-	d := testsuite.StartTemporal(t, t.TempDir()+"/temporal.db")
-	s := testsuite.StartStack(t, d.Addr, testsuite.StackOptions{
+	addr, d := disruptable(t, "history")
+	what, stop := "dev server", d.Stop
+	if svc, ok := d.(*testsuite.ClusterService); ok {
+		what, stop = "cluster's history service (SIGKILL)", svc.Kill
+	}
+	s := testsuite.StartStack(t, addr, testsuite.StackOptions{
 		NoWorker:     true,
 		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(42)},
 		// HubSpot's limit below the client's, so HubSpot answers 429 too
@@ -116,15 +121,15 @@ func TestChaos(t *testing.T) {
 		w = testsuite.StartProcess(t, env, logs, "worker")
 
 		at(1.0 / 2)
-		if err := d.Stop(); err != nil {
-			t.Logf("dev server stop: %v", err) // an interrupted server exits non-zero
+		if err := stop(); err != nil {
+			t.Logf("temporal stop: %v", err) // an interrupted dev server exits non-zero
 		}
-		t.Logf("dev server stopped at %d/%d deliveries", sent.Load(), total)
+		t.Logf("%s stopped at %d/%d deliveries", what, sent.Load(), total)
 		if err := d.Start(ctx); err != nil {
 			disrupted <- err
 			return
 		}
-		t.Logf("dev server restarted on the same database")
+		t.Logf("%s restarted on the same database", what)
 
 		at(2.0 / 3)
 		if err := w.Kill(); err != nil {

@@ -40,7 +40,7 @@ func TestPayloadEncryption(t *testing.T) {
 	keys, err := codec.ParseKeys("e2e-1:" + base64.StdEncoding.EncodeToString(secret))
 	require.NoError(t, err)
 
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{PayloadKeys: keys})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{PayloadKeys: keys})
 	s.Send(t, codecSamples(t)...)
 	s.WaitSettled(t, map[string]int{codecCandidate: 11}, 2*time.Minute)
 
@@ -58,7 +58,7 @@ func TestPayloadEncryption(t *testing.T) {
 	require.Equal(t, "ada.okafor@example.com", st.Candidate.Email)
 
 	// A client without the codec sees the history as it is stored.
-	raw, err := client.Dial(client.Options{HostPort: devServer(t).Addr, Namespace: "default"})
+	raw, err := client.Dial(client.Options{HostPort: temporalAddr(t), Namespace: "default"})
 	require.NoError(t, err)
 	defer raw.Close()
 	var h historypb.History

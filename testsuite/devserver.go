@@ -23,17 +23,26 @@ func TemporalCLI() (string, error) {
 	if p := os.Getenv("HIRESYNC_TEMPORAL_CLI"); p != "" {
 		return p, nil
 	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "bin", "temporal")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s is missing: run `make tools` (or `make test`)", p)
+	}
+	return p, nil
+}
+
+// moduleRoot is the folder of go.mod above the working directory.
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "bin", "temporal")
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("%s is missing: run `make tools` (or `make test`)", p)
-			}
-			return p, nil
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

@@ -16,25 +16,61 @@ import (
 	"github.com/hiresync/hiresync/testsuite/slackdouble"
 )
 
-// shared is the dev server most tests share; each test has its own task
-// queue and candidates.
-var shared *testsuite.DevServer
+// sharedAddr is the Temporal most tests share, each with its own task queue
+// and candidates: a dev server started here, or with HIRESYNC_TEST_CLUSTER
+// (`make test-cluster`) the PostgreSQL cluster.
+var (
+	sharedAddr string
+	cluster    *testsuite.Cluster
+)
 
 func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	c, err := testsuite.ClusterFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if c != nil {
+		cluster, sharedAddr = c, c.Addr
+		fmt.Fprintf(os.Stderr, "testing on the Temporal cluster at %s\n", c.Addr)
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	d, err := testsuite.StartDevServer(ctx, "")
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	shared = d
-	code := m.Run()
-	_ = d.Stop()
-	os.Exit(code)
+	defer d.Stop()
+	sharedAddr = d.Addr
+	return m.Run()
 }
 
-func devServer(*testing.T) *testsuite.DevServer { return shared }
+func temporalAddr(*testing.T) string { return sharedAddr }
+
+// restartable is a Temporal server, or one service of the cluster, that a
+// test stops and starts again.
+type restartable interface {
+	Stop() error
+	Start(context.Context) error
+}
+
+// disruptable is the Temporal a disruptive test runs on, and what it stops:
+// on the cluster, the cluster and its service (killed with SIGKILL);
+// otherwise a dev server of the test's own on a database file, stopped and
+// started whole.
+func disruptable(t *testing.T, service string) (addr string, r restartable) {
+	if cluster != nil {
+		return cluster.Addr, cluster.Service(service)
+	}
+	d := testsuite.StartTemporal(t, t.TempDir()+"/temporal.db")
+	return d.Addr, d
+}
 
 // check waits for the candidates of ds to settle and then asserts that
 // the timelines, Slack and HubSpot show exactly what they should.
@@ -84,7 +120,7 @@ func twice(ds []clarityhire.Delivery) []clarityhire.Delivery {
 // TestSamplesEndToEnd sends the eleven samples for one candidate and for a
 // second, every delivery twice, through the real ingress and worker.
 func TestSamplesEndToEnd(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := append(twice(samplesFor(t, "cand_7Q2KXW")), twice(samplesFor(t, "cand_SECOND1"))...)
 	s.Send(t, ds...)
 	x, _ := check(t, s, ds, 2*time.Minute)
@@ -112,7 +148,7 @@ func TestSamplesEndToEnd(t *testing.T) {
 // routed jobs and one to a routed and an unrouted job; full stories, every
 // delivery duplicated and each candidate's deliveries shuffled.
 func TestSlackThreadsAcrossChannels(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := clarityhire.Stories(clarityhire.StoryOptions{
 		Candidates: 2, Seed: 7, SecondApplication: 1, Duplicates: 1, Shuffle: true, Prefix: "thr",
 	})
@@ -132,7 +168,7 @@ func TestSlackThreadsAcrossChannels(t *testing.T) {
 // whatever the random draws, so the run always contains both faults (the
 // draws depend on the order the worker's calls arrive in).
 func TestSlackFailuresPostNothingTwice(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{
 		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(3)},
 	})
 	s.Slack.FailNext(slackdouble.MethodPostMessage, 2, 500)
@@ -156,7 +192,7 @@ func TestSlackFailuresPostNothingTwice(t *testing.T) {
 // Slack allows short bursts, so loopback jitter of a millisecond is not a
 // 429).
 func TestSlackBurstStaysUnderTheRate(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{
 		SlackOptions:   []slackdouble.Option{slackdouble.WithPostRate(10, 2)},
 		SlackPerSecond: 10,
 	})
@@ -170,7 +206,7 @@ func TestSlackBurstStaysUnderTheRate(t *testing.T) {
 // TestHubSpotContacts: several candidates' stories, duplicated and
 // shuffled; each contact ends exactly as the mapping table gives.
 func TestHubSpotContacts(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := clarityhire.Stories(clarityhire.StoryOptions{
 		Candidates: 18, Seed: 21, SecondApplication: 0.3, Duplicates: 0.5, Shuffle: true, Prefix: "hub",
 	})
@@ -179,11 +215,12 @@ func TestHubSpotContacts(t *testing.T) {
 	require.Zero(t, s.HubSpot.Counters().RateLimited)
 }
 
-// TestTemporalOutage: with the dev server down the ingress answers 503 with
-// Retry-After; once it is back, ClarityHire's retry lands and nothing is lost.
+// TestTemporalOutage: with the dev server (on the cluster: its frontend)
+// down the ingress answers 503 with Retry-After; once it is back,
+// ClarityHire's retry lands and nothing is lost.
 func TestTemporalOutage(t *testing.T) {
-	d := testsuite.StartTemporal(t, t.TempDir()+"/temporal.db")
-	s := testsuite.StartStack(t, d.Addr, testsuite.StackOptions{})
+	addr, d := disruptable(t, "frontend")
+	s := testsuite.StartStack(t, addr, testsuite.StackOptions{})
 	ds := samplesFor(t, "cand_OUTAGE1")
 	s.Send(t, ds[0])
 	check(t, s, ds[:1], time.Minute)

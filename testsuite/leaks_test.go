@@ -18,7 +18,7 @@ import (
 // full history of its workflows: no secret, token, signature, email address
 // or phone number in the logs; no secret or token in history.
 func TestNoLeaks(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := twice(samplesFor(t, "cand_LEAKS1"))
 	// HubSpot's answer to an invalid email quotes it: make one happen.
 	bad := samplesFor(t, "cand_LEAKS2")[0]

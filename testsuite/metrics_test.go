@@ -23,7 +23,7 @@ import (
 // and worker, then scrapes both: the ingress's /metrics, and the worker's
 // registry as HIRESYNC_METRICS_ADDR would serve it.
 func TestMetricsEndToEnd(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := samplesFor(t, "cand_METRICS1")
 	require.Len(t, ds, 11)
 	s.Send(t, ds...)

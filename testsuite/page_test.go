@@ -29,7 +29,7 @@ import (
 // shows the contact. Run with -artifacts to keep the screenshot.
 func TestPageDoubles(t *testing.T) {
 	browser := chromiumPath(t)
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	retire(t, s, "cand_7Q2KXW") // left by an earlier test on the shared dev server
 	t.Cleanup(func() { retire(t, s, "cand_7Q2KXW") })
 	ds, err := clarityhire.Samples()

@@ -31,7 +31,7 @@ func TestRecordHistories(t *testing.T) {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join("..", dir)
 	}
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	write := func(name, workflowID, runID string) {

@@ -17,7 +17,7 @@ import (
 // first workflow task, and every Slack message is found and adopted rather
 // than posted again, and HubSpot ends as it was.
 func TestResetPostsNothingTwice(t *testing.T) {
-	s := testsuite.StartStack(t, devServer(t).Addr, testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	ds := samplesFor(t, "cand_RESET1")
 	s.Send(t, ds...)
 	check(t, s, ds, 2*time.Minute)
@@ -34,7 +34,7 @@ func TestResetPostsNothingTwice(t *testing.T) {
 	cli, err := testsuite.TemporalCLI()
 	require.NoError(t, err)
 	out, err := exec.CommandContext(ctx, cli, "workflow", "reset",
-		"--address", devServer(t).Addr,
+		"--address", temporalAddr(t),
 		"--workflow-id", wid,
 		"--type", "FirstWorkflowTask",
 		"--reason", "runbook test: re-run the whole story",

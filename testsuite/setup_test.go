@@ -19,7 +19,7 @@ import (
 func TestSetupRegistersSearchAttributesOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	addr := devServer(t).Addr
+	addr := temporalAddr(t)
 	ns, err := client.NewNamespaceClient(client.Options{HostPort: addr})
 	require.NoError(t, err)
 	defer ns.Close()
