@@ -8,6 +8,7 @@
 #
 #   scripts/cluster.sh start                 start (or find running) all of it
 #   scripts/cluster.sh stop                  stop exactly what start started
+#   scripts/cluster.sh destroy               stop it and delete its data
 #   scripts/cluster.sh address               the frontend's host:port
 #   scripts/cluster.sh server-env            a service's environment (for tests)
 #   scripts/cluster.sh server-args NAME      a service's arguments (for tests)
@@ -25,6 +26,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${CLUSTER_DIR:-$ROOT/.data/cluster}
 case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
 OFFSET=${CLUSTER_PORT_OFFSET:-10000}
+# Temporal keeps membership ports (6933-6939 + offset) in a PostgreSQL
+# smallint.
+if ! [[ $OFFSET =~ ^[0-9]+$ ]] || [ "$OFFSET" -gt 25828 ]; then
+  echo "cluster: CLUSTER_PORT_OFFSET must be a number from 0 to 25828 (membership ports must stay below 32768)" >&2
+  exit 2
+fi
 PG_PORT=$((5432 + OFFSET))
 FRONTEND=127.0.0.1:$((7233 + OFFSET))
 TEMPORAL_SERVER=${TEMPORAL_SERVER:-$ROOT/bin/temporal-server}
@@ -79,17 +86,34 @@ install_postgresql() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# PostgreSQL's folder: its data, socket and log, owned by its user. It is
+# $DIR/postgresql, unless that user cannot reach $DIR (a checkout in a folder
+# only root may enter): then a folder of its own under /tmp, linked from there.
+pg_home() {
+  if [ ! -e "$DIR/postgresql" ]; then
+    if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$DIR"; then
+      mkdir -p "$DIR/postgresql"
+    else
+      local home
+      home=$(mktemp -d /tmp/hiresync-postgresql.XXXXXX)
+      ln -s "$home" "$DIR/postgresql"
+    fi
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DIR/postgresql/"; fi
+    chmod 700 "$DIR/postgresql/"
+  fi
+  readlink -f "$DIR/postgresql"
+}
+
 start_postgresql() {
   mkdir -p "$DIR"
   install_postgresql
-  local bin data=$DIR/postgresql
+  local bin home data
   bin=$(pg_bin)
+  home=$(pg_home)
+  data=$home/data
   if [ ! -s "$data/PG_VERSION" ]; then
     say "creating a PostgreSQL instance in $data"
-    mkdir -p "$data"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data" "$DIR"; fi
-    chmod 700 "$data"
-    # Local connections (the Unix socket in $DIR) as any user; TCP with a
+    # Local connections (the Unix socket in $home) as any user; TCP with a
     # password, as Temporal connects in production.
     as_pg "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >"$DIR/initdb.log"
   fi
@@ -97,11 +121,12 @@ start_postgresql() {
     say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
   else
     port_free "$PG_PORT" || die "port $PG_PORT is taken: set CLUSTER_PORT_OFFSET"
-    as_pg "$bin/pg_ctl" -D "$data" -l "$DIR/postgresql.log" -w -t 60 \
-      -o "-p $PG_PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    as_pg "$bin/pg_ctl" -D "$data" -l "$home/postgresql.log" -w -t 60 \
+      -o "-p $PG_PORT -k $home -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null ||
+      die "PostgreSQL did not start: see $home/postgresql.log"
     say "PostgreSQL on 127.0.0.1:$PG_PORT"
   fi
-  as_pg "$bin/psql" -h "$DIR" -p "$PG_PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 <<SQL >/dev/null
+  as_pg "$bin/psql" -h "$home" -p "$PG_PORT" -U postgres -d postgres -qtA -v ON_ERROR_STOP=1 <<SQL >/dev/null
 SELECT 'CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD ''$PG_PASSWORD'''
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_USER') \gexec
 SQL
@@ -132,7 +157,7 @@ pid_of() {
   [ -s "$f" ] || return 1
   pid=$(cat "$f")
   # Only our process: the pid file may be stale and the pid reused.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--service $1" || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "--service $1" || return 1
   echo "$pid"
 }
 
@@ -225,11 +250,18 @@ stop() {
   local s
   for s in worker frontend matching history; do service_signal "$s" TERM; done
   local bin
-  if bin=$(pg_bin) && [ -s "$DIR/postgresql/PG_VERSION" ]; then
-    as_pg "$bin/pg_ctl" -D "$DIR/postgresql" -m fast -w stop >/dev/null 2>&1 || true
+  if bin=$(pg_bin) && [ -s "$DIR/postgresql/data/PG_VERSION" ]; then
+    as_pg "$bin/pg_ctl" -D "$(readlink -f "$DIR/postgresql")/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -f "$DIR/address"
   say "stopped"
+}
+
+# destroy stops the cluster and removes its folder, PostgreSQL's included.
+destroy() {
+  stop
+  if [ -L "$DIR/postgresql" ]; then rm -rf "$(readlink -f "$DIR/postgresql")"; fi
+  rm -rf "$DIR"
 }
 
 valid_service() {
@@ -239,11 +271,12 @@ valid_service() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  destroy) destroy ;;
   address) echo "$FRONTEND" ;;
   server-env) printf '%s\n' "${SERVER_ENV[@]}" ;;
   server-args) valid_service "${2:-}"; server_args "$2" ;;
   service-stop) valid_service "${2:-}"; service_signal "$2" TERM ;;
   service-kill) valid_service "${2:-}"; service_signal "$2" KILL ;;
   service-start) valid_service "${2:-}"; service_start "$2" ;;
-  *) die "usage: $0 start|stop|address|service-stop|service-kill|service-start NAME" ;;
+  *) die "usage: $0 start|stop|destroy|address|service-stop|service-kill|service-start NAME" ;;
 esac
