@@ -9,10 +9,13 @@ HIRESYNC      := $(BIN)/hiresync
 
 TEMPORAL_SERVER   := $(BIN)/temporal-server
 TEMPORAL_SQL_TOOL := $(BIN)/temporal-sql-tool
+TEMPORAL_UI       := $(BIN)/temporal-ui-server
 
 TEMPORAL_CLI_VERSION  := v1.5.1
 # The server release the CLI embeds: the cluster runs what the dev server runs.
 TEMPORAL_SERVER_VERSION := v1.29.1
+# The Web UI release the CLI embeds and compose's temporal-ui runs.
+TEMPORAL_UI_VERSION := v2.42.1
 WORKFLOWCHECK_VERSION := v0.6.0
 # Longest a whole test run may take; CI allows 90 minutes.
 TEST_TIMEOUT ?= 40m
@@ -46,6 +49,11 @@ $(TEMPORAL_SQL_TOOL):
 	GOBIN=$(BIN)/.install $(GO) install go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
 	mv $(BIN)/.install/sql $@
 
+# The Web UI for `make cluster` (the dev server has its own built in).
+$(TEMPORAL_UI):
+	GOBIN=$(BIN)/.install $(GO) install github.com/temporalio/ui-server/v2/cmd/server@$(TEMPORAL_UI_VERSION)
+	mv $(BIN)/.install/server $@
+
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
@@ -65,10 +73,11 @@ run: build tools
 # installed when missing) with its own data under .data/cluster/, the schema,
 # and Temporal's frontend, history, matching and worker services on
 # deploy/temporal/hiresync.yaml, the configuration docker-compose.yml runs.
-# Frontend on 127.0.0.1:17233; a second `make cluster` finds it running.
-export TEMPORAL_SERVER TEMPORAL_SQL_TOOL
+# Frontend on 127.0.0.1:17233, Web UI on http://127.0.0.1:18233; a second
+# `make cluster` finds it running.
+export TEMPORAL_SERVER TEMPORAL_SQL_TOOL TEMPORAL_UI
 export TEMPORAL_CLI := $(TEMPORAL)
-cluster: build tools cluster-tools
+cluster: build tools cluster-tools $(TEMPORAL_UI)
 	./scripts/cluster.sh start
 
 cluster-stop:

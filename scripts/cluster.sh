@@ -3,8 +3,9 @@
 # PostgreSQL instance of its own, the schema set up by temporal-sql-tool, and
 # Temporal server 1.29.1 as four processes (frontend, history, matching,
 # worker) on deploy/temporal/hiresync.yaml, the configuration
-# docker-compose.yml runs. Everything lives under one folder and listens on
-# loopback ports of its own.
+# docker-compose.yml runs; and the Web UI when bin/temporal-ui-server is
+# there. Everything lives under one folder and listens on loopback ports of
+# its own.
 #
 #   scripts/cluster.sh start                 start (or find running) all of it
 #   scripts/cluster.sh stop                  stop exactly what start started
@@ -37,6 +38,8 @@ FRONTEND=127.0.0.1:$((7233 + OFFSET))
 TEMPORAL_SERVER=${TEMPORAL_SERVER:-$ROOT/bin/temporal-server}
 TEMPORAL_SQL_TOOL=${TEMPORAL_SQL_TOOL:-$ROOT/bin/temporal-sql-tool}
 TEMPORAL_CLI=${TEMPORAL_CLI:-$ROOT/bin/temporal}
+TEMPORAL_UI=${TEMPORAL_UI:-$ROOT/bin/temporal-ui-server}
+UI_ADDR=127.0.0.1:$((8233 + OFFSET))
 HIRESYNC_BIN=${HIRESYNC_BIN:-$ROOT/bin/hiresync}
 SERVER_VERSION=v1.29.1
 SERVICES=(history matching frontend worker)
@@ -153,12 +156,34 @@ setup_schema() {
 }
 
 pid_of() {
-  local f=$DIR/$1.pid pid
+  local f=$DIR/$1.pid pid mark="--service $1"
+  [ "$1" = ui ] && mark="--config $DIR/ui"
   [ -s "$f" ] || return 1
   pid=$(cat "$f")
   # Only our process: the pid file may be stale and the pid reused.
-  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "--service $1" || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$mark" || return 1
   echo "$pid"
+}
+
+# The Web UI (ui-server 2.42.1, the release compose's temporal-ui runs), on
+# loopback, when the Makefile has built it.
+start_ui() {
+  [ -x "$TEMPORAL_UI" ] || return 0
+  if ! pid_of ui >/dev/null; then
+    mkdir -p "$DIR/ui"
+    cat >"$DIR/ui/hiresync.yaml" <<UI
+temporalGrpcAddress: $FRONTEND
+host: ${UI_ADDR%:*}
+port: ${UI_ADDR#*:}
+enableUi: true
+defaultNamespace: $NAMESPACE
+cors:
+  cookieInsecure: true
+UI
+    setsid "$TEMPORAL_UI" --root / --config "$DIR/ui" --env hiresync start >>"$DIR/ui.log" 2>&1 </dev/null &
+    echo $! >"$DIR/ui.pid"
+  fi
+  say "Web UI on http://$UI_ADDR"
 }
 
 service_start() {
@@ -242,13 +267,14 @@ start() {
   for s in "${SERVICES[@]}"; do service_start "$s"; done
   wait_frontend
   setup_namespace
+  start_ui
   echo "$FRONTEND" >"$DIR/address"
   say "Temporal on $FRONTEND (namespace $NAMESPACE); logs and data in $DIR"
 }
 
 stop() {
   local s
-  for s in worker frontend matching history; do service_signal "$s" TERM; done
+  for s in ui worker frontend matching history; do service_signal "$s" TERM; done
   local bin
   if bin=$(pg_bin) && [ -s "$DIR/postgresql/data/PG_VERSION" ]; then
     as_pg "$bin/pg_ctl" -D "$(readlink -f "$DIR/postgresql")/data" -m fast -w stop >/dev/null 2>&1 || true
