@@ -248,6 +248,27 @@ setup_namespace() {
   die "hiresync setup failed: see $DIR/setup.log"
 }
 
+# The script's start ends when signal-with-starts carrying hiresync's search
+# attributes are taken. Every service reads them from its namespace cache,
+# refreshed every few seconds: until then the frontend refuses them ("no
+# mapping defined for search attribute"), which the ingress would answer 503.
+# The probe workflow is terminated at once; nothing polls its task queue.
+wait_search_attributes() {
+  local t=("$TEMPORAL_CLI" --address "$FRONTEND" --namespace "$NAMESPACE") i
+  for i in $(seq 1 120); do
+    if "${t[0]}" workflow start "${t[@]:1}" --type ClusterReady --task-queue hiresync-cluster-ready \
+      --workflow-id hiresync-cluster-ready --id-conflict-policy TerminateExisting --execution-timeout 1m \
+      --search-attribute 'CandidateId="ready"' --search-attribute 'JobIds=["ready"]' \
+      --search-attribute 'HiringStage="ready"' >/dev/null 2>&1; then
+      "${t[0]}" workflow terminate "${t[@]:1}" --workflow-id hiresync-cluster-ready \
+        --reason "cluster.sh: the namespace takes hiresync's search attributes" >/dev/null 2>&1 || true
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "the frontend did not take hiresync's search attributes within 60 s"
+}
+
 start() {
   for b in "$TEMPORAL_SERVER" "$TEMPORAL_SQL_TOOL" "$TEMPORAL_CLI" "$HIRESYNC_BIN"; do
     [ -x "$b" ] || die "$b is missing: run make cluster"
@@ -267,6 +288,7 @@ start() {
   for s in "${SERVICES[@]}"; do service_start "$s"; done
   wait_frontend
   setup_namespace
+  wait_search_attributes
   start_ui
   echo "$FRONTEND" >"$DIR/address"
   say "Temporal on $FRONTEND (namespace $NAMESPACE); logs and data in $DIR"
