@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -45,7 +44,7 @@ type ackSide struct {
 	lat  []time.Duration
 	n    int
 	wall time.Duration
-	cpu  []time.Duration // of the dev server and this process, as ackProcs
+	cpu  []time.Duration // of the engine's processes and this one, as procs
 }
 
 func (s *ackSide) add(r round, cpu []time.Duration) {
@@ -69,23 +68,33 @@ func (s *ackSide) cpuPerCall() []float64 {
 	return out
 }
 
+// engineCores is how many cores the engine's processes (the first n) kept
+// busy on average over the side's rounds.
+func (s *ackSide) engineCores(n int) float64 {
+	var sum time.Duration
+	for _, d := range s.cpu[:n] {
+		sum += d
+	}
+	return sum.Seconds() / s.wall.Seconds()
+}
+
 func (s *ackSide) throughput() float64 { return float64(s.n) / s.wall.Seconds() }
 
-func benchAck(t *testing.T, rep *report) {
-	dev := testsuite.StartTemporal(t, "")
-	s := testsuite.StartStack(t, dev.Addr, testsuite.StackOptions{NoWorker: true})
+func benchAck(t *testing.T, rep *report, kind engineKind) {
+	eng := startEngine(t, rep, kind)
+	s := testsuite.StartStack(t, eng.addr, testsuite.StackOptions{NoWorker: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
 	direct := viaSDK(s.Temporal, s.TaskQueue)
-	_, port, _ := net.SplitHostPort(dev.Addr)
-	ps := procs{names: []string{"dev server", "bench process"}, pids: []int{childWith("start-dev", port), os.Getpid()}}
+	ps := eng.procs(proc{"bench process", os.Getpid()})
+	self := len(ps.names) - 1
 	failed := 0
 	round := func(its []item, senders int, f sendFunc) (round, []time.Duration) {
 		cpu0 := ps.cpu()
 		r := send(ctx, its, senders, f)
-		// A call that fails (the dev server stalling past the 5 s timeout)
-		// is left out of the latencies and counted; more than one in a
+		// A call that fails (Temporal stalling past the 5 s timeout) is
+		// left out of the latencies and counted; more than one in a
 		// hundred fails the row.
 		if failed += r.errors; r.errors > len(its)/100 {
 			t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
@@ -93,15 +102,17 @@ func benchAck(t *testing.T, rep *report) {
 		return r, since(cpu0, ps.cpu())
 	}
 
-	// Warm up both paths: connections, the dev server's caches, the
-	// search attribute, the code paths.
+	// Warm up both paths: connections, Temporal's caches, the search
+	// attribute, the code paths.
 	hc := httpClient(16)
 	round(items(t, (ackWarmUp+6)/7, "warmsdk", ackWarmUp), 16, direct)
 	round(items(t, (ackWarmUp+6)/7, "warmhttp", ackWarmUp), 16, viaHTTP(hc, s.WebhookURL, s.Sender.Keys))
 	hc.CloseIdleConnections()
 
 	missed := false
-	var gaps, cpuGaps, devGaps []string // per level: p50 and CPU per call, ingress against direct
+	// per level: p50, CPU per call of this process and of the engine
+	// (ingress against direct), and the cores the engine kept busy
+	var gaps, cpuGaps, engineGaps, cores []string
 	for _, senders := range ackLevels {
 		hc := httpClient(senders)
 		viaIngress := viaHTTP(hc, s.WebhookURL, s.Sender.Keys)
@@ -126,22 +137,38 @@ func benchAck(t *testing.T, rep *report) {
 		r50 := float64(ip50) / float64(bp50)
 		r99 := float64(ip99) / float64(bp99)
 		rtp := ing.throughput() / base.throughput()
-		t.Logf("%d senders: ingress p50 %s p99 %s %.0f/s; direct p50 %s p99 %s %.0f/s",
-			senders, ms(ip50), ms(ip99), ing.throughput(), ms(bp50), ms(bp99), base.throughput())
+		t.Logf("%s, %d senders: ingress p50 %s p99 %s %.0f/s; direct p50 %s p99 %s %.0f/s",
+			kind, senders, ms(ip50), ms(ip99), ing.throughput(), ms(bp50), ms(bp99), base.throughput())
 		met := r50 <= ackP50Max && r99 <= ackP99Max && rtp >= ackThroughputMin
 		missed = missed || !met
 		gaps = append(gaps, fmt.Sprintf("%+.2f ms at %d", float64(ip50-bp50)/float64(time.Millisecond), senders))
 		ic, bc := ing.cpuPerCall(), base.cpuPerCall()
-		cpuGaps = append(cpuGaps, fmt.Sprintf("%.0f against %.0f µs at %d sender(s)", ic[1], bc[1], senders))
-		devGaps = append(devGaps, fmt.Sprintf("%+d%%", int(math.Round(100*(ic[0]/bc[0]-1)))))
-		t.Logf("%d senders: CPU µs per call: dev server %.0f / %.0f, bench process %.0f / %.0f (ingress / direct)", senders, ic[0], bc[0], ic[1], bc[1])
-		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: dev server %.0f / %.0f µs, bench process (senders, ingress, client) %.0f / %.0f µs",
-			ing.n, ackPairs, ic[0], bc[0], ic[1], bc[1])
+		cpuGaps = append(cpuGaps, fmt.Sprintf("%.0f against %.0f µs at %d sender(s)", ic[self], bc[self], senders))
+		var ie, be float64
+		for i := range self {
+			ie, be = ie+ic[i], be+bc[i]
+		}
+		engineGaps = append(engineGaps, fmt.Sprintf("%+d%%", int(math.Round(100*(ie/be-1)))))
+		cores = append(cores, fmt.Sprintf("%.2f", ing.engineCores(self)))
+		var per []string
+		for i, name := range ps.names {
+			if i == self {
+				name += " (senders, ingress, client)"
+			}
+			per = append(per, fmt.Sprintf("%s %.0f / %.0f µs", name, ic[i], bc[i]))
+		}
+		t.Logf("%s, %d senders: CPU per call (ingress / direct): %s", kind, senders, strings.Join(per, ", "))
+		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: %s",
+			ing.n, ackPairs, strings.Join(per, ", "))
+		if eng.notes != "" {
+			notes += " (" + eng.notes + ")"
+		}
 		if !met {
 			notes += "; " + ackMiss(r50, r99, rtp)
 		}
 		rep.add(row{
 			ID:       "1",
+			Temporal: string(kind),
 			What:     fmt.Sprintf("ingress acknowledge, %d concurrent sender(s)", senders),
 			Measured: fmt.Sprintf("p50 %s, p99 %s, %.0f acks/s", ms(ip50), ms(ip99), ing.throughput()),
 			Baseline: fmt.Sprintf("SDK signal-with-start, no HTTP: p50 %s, p99 %s, %.0f calls/s", ms(bp50), ms(bp99), base.throughput()),
@@ -152,18 +179,21 @@ func benchAck(t *testing.T, rep *report) {
 		})
 	}
 	if failed > 0 {
-		rep.finding("**Row 1:** %d calls failed (timed out) and are left out of row 1's figures.", failed)
+		rep.finding("**Row 1 (%s):** %d calls failed (timed out) and are left out of row 1's figures.", kind, failed)
 	}
-	ackAlone(t, rep, s.Sender.Keys)
-	if missed {
-		rep.finding("**Row 1 (acknowledge).** The ingress side pays, per call, everything the direct side does plus "+
+	if !missed {
+		return
+	}
+	if rep.first("row 1 explained") {
+		rep.finding("**Row 1 (acknowledge, %s).** The ingress side pays, per call, everything the direct side does plus "+
 			"an HTTP round trip: the sender's client (in production ClarityHire's), the server, the handler. Measured "+
-			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s. The dev "+
-			"server's CPU per call differed by %s on the ingress side at 1, 16 and 64 senders (its background work "+
-			"is charged over a longer wall time when calls are slower). On this two-core machine the dev "+
-			"server needs about one core by itself, so the extra CPU comes out of the same two cores and lowers calls "+
+			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s. The CPU "+
+			"per call of %s differed by %s on the ingress side at 1, 16 and 64 senders (its background work "+
+			"is charged over a longer wall time when calls are slower). On this two-core machine %s kept "+
+			"%s cores busy by itself during the ingress rounds at 1, 16 and 64 senders, so the extra CPU comes out of "+
+			"what is left of the same two cores and lowers calls "+
 			"per second, and queueing turns that into latency at 16 and 64 senders. A CPU profile of row 1 (taken "+
-			"while building this benchmark) splits the extra roughly into a third the HTTP client, a quarter "+
+			"while building this benchmark, on the dev server) splits the extra roughly into a third the HTTP client, a quarter "+
 			"net/http's server, and the rest the handler: `ParseEvent` (encoding/json, see row 2) the largest part, "+
 			"then the log line, the JSON answer and the timeout context; the SDK call itself costs the same from "+
 			"either side. Row 1b shows the whole ingress round trip on its own is a fraction of a millisecond. "+
@@ -171,8 +201,15 @@ func benchAck(t *testing.T, rep *report) {
 			"ingress does not share cores with the Temporal server the gap in calls per second should close. The "+
 			"p50 differences in this run were %s sender(s): with one sender that is the HTTP hop itself, with more "+
 			"it is mostly queueing behind the lower calls per second.",
-			strings.Join(cpuGaps, ", "), strings.Join(devGaps, ", "), strings.Join(gaps, ", "))
+			kind, strings.Join(cpuGaps, ", "), eng.label, strings.Join(engineGaps, ", "), eng.label,
+			strings.Join(cores, ", "), strings.Join(gaps, ", "))
+		return
 	}
+	rep.finding("**Row 1 (acknowledge, %s).** The same reading as above, with this engine's figures: the bench process's "+
+		"CPU per call was %s; the CPU per call of %s differed by %s on the ingress side, and it kept %s cores busy "+
+		"during the ingress rounds; the p50 differences were %s sender(s).",
+		kind, strings.Join(cpuGaps, ", "), eng.label, strings.Join(engineGaps, ", "),
+		strings.Join(cores, ", "), strings.Join(gaps, ", "))
 }
 
 // noTemporal stands in for Temporal in row 1b: it accepts every signal at
@@ -187,9 +224,13 @@ func (noTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*cli
 	return &client.CheckHealthResponse{}, nil
 }
 
-// ackAlone measures the ingress with noTemporal behind it: the HTTP round
-// trip, signature, parse, log line and metrics, per request.
-func ackAlone(t *testing.T, rep *report, keys []signature.Key) {
+// benchAckAlone, row 1b, measures the ingress with noTemporal behind it:
+// the HTTP round trip, signature, parse, log line and metrics, per request.
+func benchAckAlone(t *testing.T, rep *report) {
+	keys, err := signature.ParseSecrets(testsuite.TestSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	in := ingress.New(ingress.Config{TaskQueue: "bench-no-temporal", Keys: keys}, noTemporal{},
 		slog.New(slog.NewJSONHandler(io.Discard, nil)), prometheus.NewRegistry())
 	srv := httptest.NewServer(in.Handler())

@@ -3,6 +3,7 @@
 // HubSpot and Slack calls are paced, and how many events an hour the whole
 // system carries at what memory, each figure a ratio against a baseline
 // measured in the same run. It is all one test, TestBench, which runs only
-// with HIRESYNC_BENCH=1, on loopback against a Temporal dev server it
-// starts, and writes BENCHMARKS.md.
+// with HIRESYNC_BENCH=1, on loopback, and writes BENCHMARKS.md. The rows
+// that need Temporal run twice, on a dev server and on a PostgreSQL cluster
+// (scripts/cluster.sh), each started for the row.
 package bench

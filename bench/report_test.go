@@ -13,7 +13,9 @@ import (
 
 // row is one line of the results table.
 type row struct {
-	ID       string
+	ID string
+	// Temporal is the engine the row ran on, empty for none.
+	Temporal string
 	What     string
 	Measured string
 	Baseline string
@@ -32,6 +34,30 @@ type report struct {
 	findings  []string
 	// cpuName is the processor as Go's benchmarks name it (row 2).
 	cpuName string
+	// engines are the Temporal engines the rows ran on, with what the
+	// cluster runs (its versions).
+	engines map[engineKind]string
+	// done holds the findings already written, of those written once.
+	done map[string]bool
+}
+
+// used records that a row ran on the engine.
+func (r *report) used(e engineKind, versions string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.engines[e] = versions
+}
+
+// first says whether key is asked for the first time: a finding that holds
+// for every engine is written once.
+func (r *report) first(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done[key] {
+		return false
+	}
+	r.done[key] = true
+	return true
 }
 
 func (r *report) setCPUName(name string) {
@@ -41,7 +67,7 @@ func (r *report) setCPUName(name string) {
 }
 
 func newReport() *report {
-	return &report{started: time.Now().UTC(), loadStart: loadAverage()}
+	return &report{started: time.Now().UTC(), loadStart: loadAverage(), engines: map[engineKind]string{}, done: map[string]bool{}}
 }
 
 func (r *report) add(rw row) {
@@ -69,11 +95,11 @@ func (r *report) table() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var b strings.Builder
-	b.WriteString("| # | what | measured | baseline (same run) | ratio | target | met | notes |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| # | Temporal | what | measured | baseline (same run) | ratio | target | met | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, rw := range r.rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			cell(rw.ID), cell(rw.What), cell(rw.Measured), cell(rw.Baseline), cell(rw.Ratio), cell(rw.Target), cell(rw.Met), cell(rw.Notes))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			cell(rw.ID), cell(rw.Temporal), cell(rw.What), cell(rw.Measured), cell(rw.Baseline), cell(rw.Ratio), cell(rw.Target), cell(rw.Met), cell(rw.Notes))
 	}
 	return b.String()
 }
@@ -101,19 +127,24 @@ func (r *report) markdown() string {
 	if r.cpuName != "" && r.cpuName != cpu {
 		cpu += fmt.Sprintf(" (`model name` in /proc/cpuinfo; Go's benchmarks call it %s)", r.cpuName)
 	}
+	temporal := r.temporalLine()
 	r.mu.Unlock()
 	fmt.Fprintf(&b, "| CPU | %s |\n", cpu)
 	fmt.Fprintf(&b, "| `nproc` | %d |\n", runtime.NumCPU())
 	fmt.Fprintf(&b, "| memory | %s |\n", memTotal())
 	fmt.Fprintf(&b, "| Go | %s %s/%s |\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&b, "| load average (1, 5, 15 min) at start / end | %s / %s |\n", r.loadStart, loadAverage())
-	b.WriteString("| Temporal | the CLI's dev server (`bin/temporal server start-dev`, in memory), one per row that needs it |\n\n")
+	fmt.Fprintf(&b, "| Temporal | %s |\n\n", temporal)
 	b.WriteString("The machine is shared: other test runs may be using its cores at the same time. Baselines are\n")
 	b.WriteString("interleaved with the measurements (A/B/A/B) for that reason.\n\n")
 
 	b.WriteString("## Commands\n\n```sh\nmake bench\n")
-	b.WriteString("# which is: make build tools, then\n")
-	b.WriteString("HIRESYNC_BENCH=1 go test -count=1 -timeout 20m -run '^TestBench$' -v ./bench/\n")
+	b.WriteString("# which is: make build tools cluster-tools, then\n")
+	b.WriteString("HIRESYNC_BENCH=1 go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
+	b.WriteString("# rows 1, 5 and 6 run on both engines: the dev server's rows alone, or the cluster's\n")
+	b.WriteString("# (" + clusterDir + ", ports offset by " + strconv.Itoa(clusterPortOffset) + ", frontend 127.0.0.1:" + strconv.Itoa(7233+clusterPortOffset) + "):\n")
+	b.WriteString("HIRESYNC_BENCH=1 HIRESYNC_BENCH_ROWS=1,5 HIRESYNC_BENCH_TEMPORAL=dev go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
+	b.WriteString("HIRESYNC_BENCH=1 HIRESYNC_BENCH_ROWS=1,5 HIRESYNC_BENCH_TEMPORAL=cluster go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
 	b.WriteString("# row 2 on its own, as a plain Go benchmark:\n")
 	b.WriteString("go test -run '^$' -bench '^Benchmark(VerifyAndParse|HMAC)4KiB$' -benchmem ./ingress/\n```\n\n")
 
@@ -135,11 +166,42 @@ func (r *report) markdown() string {
 	return b.String()
 }
 
+// benchTimeout is the Makefile's -timeout of `make bench`.
+const benchTimeout = "40m"
+
+// temporalLine is the machine table's line on the engines that ran; r.mu
+// held.
+func (r *report) temporalLine() string {
+	var parts []string
+	if _, ok := r.engines[devServer]; ok {
+		parts = append(parts, "the CLI's dev server (`bin/temporal server start-dev`, in memory)")
+	}
+	if v, ok := r.engines[pgCluster]; ok {
+		parts = append(parts, fmt.Sprintf("a PostgreSQL cluster (`scripts/cluster.sh`: %s, its frontend, history, matching "+
+			"and worker services each a process, on deploy/temporal/hiresync.yaml; frontend on 127.0.0.1:%d), "+
+			"created fresh in %s", v, 7233+clusterPortOffset, clusterDir))
+	}
+	if len(parts) == 0 {
+		return "none (no row that needs it ran)"
+	}
+	return strings.Join(parts, "; and ") + "; one started for each row that needs it and stopped after it"
+}
+
 // methods says how each row is measured.
 const methods = `## How each figure is measured
 
+Rows 1, 5 and 6 need Temporal and run twice, once on each engine of the Temporal column: the CLI's dev
+server (in memory, one process), and a cluster as production runs it (` + "`scripts/cluster.sh`" + `: PostgreSQL, the
+schema, and Temporal's frontend, history, matching and worker services as four processes). Each run gets
+an engine of its own, started before it and stopped after it; the cluster is made anew each time (a new
+PostgreSQL instance, schema and namespace). Measurement and baseline of a row always run on the same
+engine, so each ratio compares like with like; the targets are the same for both. A process's CPU time is
+read from ` + "`/proc/<pid>/stat`" + `: the dev server's process; the cluster's four service processes summed,
+and PostgreSQL's server with its backends (living children read directly, ended ones as charged to the
+server).
+
 1. **Acknowledge.** The real ingress handler (gin, signature check, parse, signal-with-start) on a loopback
-   HTTP server, in front of a dev server with no worker, so workflows only gather signals. Senders post
+   HTTP server, in front of Temporal with no worker, so workflows only gather signals. Senders post
    signed generated story events over keep-alive connections (one idle connection per sender) at 1, 16 and
    64 concurrent senders; the latency is from sending the request to reading the whole 202, signing
    excluded. The baseline makes the same signal-with-start calls (same workflow id, options, signal and
@@ -165,19 +227,22 @@ const methods = `## How each figure is measured
    Time-scaled by ten: 10 posts a second per channel on both sides, in place of Slack's one. A caller told
    to wait (429 or paused channel) waits as Temporal would and tries again. The bound is posts ÷ (channels ×
    rate) = 10 s.
-5. **End to end.** ` + "`hiresync ingress`" + ` and ` + "`hiresync worker`" + ` as separate processes (the built binary) against a
-   dev server and the doubles with no effective limit (Slack 1,000 posts/s per channel, HubSpot 100,000
+5. **End to end.** ` + "`hiresync ingress`" + ` and ` + "`hiresync worker`" + ` as separate processes (the built binary) against
+   Temporal and the doubles with no effective limit (Slack 1,000 posts/s per channel, HubSpot 100,000
    requests per 10 s), 500 candidates' generated stories (3,500 events: submitted, test, result, interview
    scheduled and completed, stage change, an ending) posted by 32 concurrent senders (each candidate's
-   events in order through one sender, as ClarityHire sends them), timed from the first post until every
-   event of every candidate is in its timeline with its Slack and HubSpot actions done (the bench waits for
-   the Slack double to hold every post, then queries the timelines of the candidates not yet settled). The
+   events in order through one sender, as ClarityHire sends them; a delivery that fails is tried again, up
+   to five times in all, after 0.5 s or after the 5 s the ingress's 503 asks in Retry-After, as ClarityHire
+   does), timed from the first post until every event of every candidate is in its timeline with its Slack
+   and HubSpot actions done (the bench waits for the Slack double to hold every post, then queries the
+   timelines of the candidates not yet settled). The
    baseline sends the same events with signal-with-start to a workflow that only receives its candidate's
    signals and completes, on its own task queue and worker (with hiresync's worker options) in the bench
    process, timed until every baseline workflow completed; it runs before and after hiresync and the two are
    averaged. Ten candidates go through both first as a warm-up. After the run the stack's checker compares
    timelines, Slack and HubSpot with what the events call for, and each process's CPU time during each run
-   is read from ` + "`/proc/<pid>/stat`" + ` (see Findings).
+   is read from ` + "`/proc/<pid>/stat`" + ` (see Findings). Each timed run is bounded: 5 minutes on the dev server,
+   12 on the cluster.
 6. **Memory.** VmHWM (peak resident set) of the ingress and worker processes of row 5, read from
    ` + "`/proc/<pid>/status`" + ` after the run (warm-up included).
 `

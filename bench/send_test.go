@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -99,7 +100,11 @@ func viaHTTP(c *http.Client, url string, keys []signature.Key) sendFunc {
 		_ = resp.Body.Close()
 		took := time.Since(start)
 		if resp.StatusCode != http.StatusAccepted {
-			return took, fmt.Errorf("delivery %s: status %d: %s", it.d.ID, resp.StatusCode, body)
+			err := fmt.Errorf("delivery %s: status %d: %s", it.d.ID, resp.StatusCode, body)
+			if secs, e := strconv.Atoi(resp.Header.Get("Retry-After")); e == nil && secs > 0 {
+				return took, &retryAfterError{err: err, after: time.Duration(secs) * time.Second}
+			}
+			return took, err
 		}
 		return took, nil
 	}
@@ -121,9 +126,20 @@ func viaSDK(c client.Client, taskQueue string) sendFunc {
 	}
 }
 
-// retried is f tried up to attempts times, pause apart, as ClarityHire
-// retries a delivery that failed; delivered, if set, may take an error as
-// proof that an earlier attempt got through. Each retry is counted.
+// retryAfterError is an answer that asked, with Retry-After, to be tried
+// again no sooner than after (the ingress's 503: 5 s).
+type retryAfterError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+// retried is f tried up to attempts times, pause apart or as long as a
+// Retry-After asked, as ClarityHire retries a delivery that failed (at once,
+// then after 5 s, …); delivered, if set, may take an error as proof that an
+// earlier attempt got through. Each retry is counted.
 func retried(f sendFunc, attempts int, pause time.Duration, delivered func(error) bool, retries *atomic.Int64) sendFunc {
 	return func(ctx context.Context, it item) (time.Duration, error) {
 		var took time.Duration
@@ -131,10 +147,14 @@ func retried(f sendFunc, attempts int, pause time.Duration, delivered func(error
 		for i := range attempts {
 			if i > 0 {
 				retries.Add(1)
+				wait := pause
+				if ra := (*retryAfterError)(nil); errors.As(err, &ra) {
+					wait = max(wait, ra.after)
+				}
 				select {
 				case <-ctx.Done():
 					return took, err
-				case <-time.After(pause):
+				case <-time.After(wait):
 				}
 			}
 			took, err = f(ctx, it)
