@@ -11,12 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/hiresync/hiresync"
 )
 
 // Cluster is the Temporal cluster on PostgreSQL that `make test-cluster`
@@ -124,7 +118,7 @@ func NewCluster(dir string, portOffset int) (*Cluster, error) {
 // smallint) for one test, and stops it when the test ends. A cluster
 // already running there is found running, and stopped at the end all the
 // same. It returns once the frontend takes workflows with hiresync's search
-// attributes. It takes PostgreSQL, temporal-server and temporal-sql-tool as
+// attributes (the script waits for that). It takes PostgreSQL, temporal-server and temporal-sql-tool as
 // `make cluster-tools` installs them (scripts/cluster.sh says where).
 func StartCluster(t testing.TB, dir string, portOffset int) *Cluster {
 	t.Helper()
@@ -143,47 +137,7 @@ func StartCluster(t testing.TB, dir string, portOffset int) *Cluster {
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.waitSearchAttributes(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return c
-}
-
-// waitSearchAttributes waits until the frontend takes a workflow start with
-// hiresync's search attributes. The script's start ends once `hiresync
-// setup` registered them, but each service reads a namespace's search
-// attributes from its namespace cache, refreshed every few seconds
-// (system.namespaceCacheRefreshInterval): until then the frontend refuses
-// the ingress's signal-with-start ("Namespace default has no mapping
-// defined for search attribute CandidateId"). The probe workflow is
-// terminated at once; no worker polls its task queue.
-func (c *Cluster) waitSearchAttributes(ctx context.Context) error {
-	tc, err := client.DialContext(ctx, client.Options{HostPort: c.Addr, Namespace: "default"})
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	const id = "hiresync-cluster-ready"
-	for {
-		run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       id,
-			TaskQueue:                "hiresync-cluster-ready",
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				hiresync.CandidateIDAttr.ValueSet("ready"),
-				hiresync.JobIDsAttr.ValueSet([]string{"ready"}),
-				hiresync.HiringStageAttr.ValueSet("ready"),
-			),
-		}, "ClusterReady")
-		if err == nil {
-			return tc.TerminateWorkflow(ctx, id, run.GetRunID(), "the cluster takes hiresync's search attributes")
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the cluster at %s does not take hiresync's search attributes: %w", c.Addr, err)
-		case <-time.After(500 * time.Millisecond): // polling interval
-		}
-	}
 }
 
 // Start starts PostgreSQL, the schema and the four services, or finds them
