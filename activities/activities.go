@@ -109,6 +109,26 @@ func (a *Activities) UpdateSlackRoot(ctx context.Context, req SlackUpdateRequest
 	return SlackResult{Channel: req.Channel, TS: req.TS}, nil
 }
 
+// PostSlackReplyAndUpdateRoot posts the reply, then shows the root's new
+// view. A retry repeats both: the reply is found already posted and adopted,
+// the update is idempotent. Only a permanent failure of the update is kept in
+// the result; any other failure fails the activity, to be retried.
+func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackReplyAndRootRequest) (SlackReplyAndRootResult, error) {
+	reply, err := a.PostSlackReply(ctx, req.Reply)
+	if err != nil {
+		return SlackReplyAndRootResult{}, err
+	}
+	root, err := a.UpdateSlackRoot(ctx, req.Root)
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+		return SlackReplyAndRootResult{Reply: reply, Root: root}, nil
+	case errors.As(err, &appErr) && appErr.NonRetryable():
+		return SlackReplyAndRootResult{Reply: reply, RootFailed: appErr.Type() + ": " + appErr.Message()}, nil
+	}
+	return SlackReplyAndRootResult{}, err
+}
+
 // postOnce looks for a message carrying this event id before posting, so a
 // retry after a lost response, a worker crash or a workflow reset adopts the
 // message already there instead of posting it twice.

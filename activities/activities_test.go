@@ -258,6 +258,45 @@ func TestReplyAndUpdate(t *testing.T) {
 	require.Len(t, s.double.Replies(backend, root.TS), 1)
 }
 
+// TestReplyAndUpdateRoot: one activity posts the reply, then updates the
+// root. A failed update fails the attempt and the retry adopts the reply; an
+// update that can never succeed leaves the reply standing and says why.
+func TestReplyAndUpdateRoot(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	root := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+	both := func(req activities.SlackReplyAndRootRequest) (activities.SlackReplyAndRootResult, error) {
+		return execute[activities.SlackReplyAndRootResult](t, s.acts, s.acts.PostSlackReplyAndUpdateRoot, req)
+	}
+	req := activities.SlackReplyAndRootRequest{
+		Reply: replyRequest(root, "evt_stage_2"),
+		Root:  updateRequest(root, "evt_root_1", "onsite"),
+	}
+
+	s.double.FailNext(slackdouble.MethodUpdate, 1, http.StatusServiceUnavailable)
+	_, err := both(req)
+	requireFailure(t, err, failure{contains: []string{"503"}})
+	require.Len(t, s.double.Replies(backend, root.TS), 1, "the reply went out before the update failed")
+
+	res, err := both(req)
+	require.NoError(t, err)
+	require.True(t, res.Reply.Adopted, "the retry adopts the reply already posted")
+	require.Equal(t, activities.SlackResult{Channel: backend, TS: root.TS}, res.Root)
+	require.Empty(t, res.RootFailed)
+	require.Len(t, s.double.Replies(backend, root.TS), 1, "never posted twice")
+	m, ok := s.double.Message(backend, root.TS)
+	require.True(t, ok)
+	require.Contains(t, m.Text, "onsite")
+
+	gone := req
+	gone.Reply = replyRequest(root, "evt_stage_3")
+	gone.Root.TS = "1111111111.000001"
+	res, err = both(gone)
+	require.NoError(t, err, "a root that cannot be updated does not undo the reply")
+	require.NotEmpty(t, res.Reply.TS)
+	require.Equal(t, activities.ErrSlackPermanent+": update root: message_not_found", res.RootFailed)
+	require.Len(t, s.double.Replies(backend, root.TS), 2)
+}
+
 // TestNeverTwice: a post whose answer was lost took effect; the next
 // attempt finds it by its metadata and adopts it, and so does any attempt
 // after a success.

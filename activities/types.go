@@ -39,6 +39,22 @@ type SlackUpdateRequest struct {
 	View        RootView `json:"view"`
 }
 
+// SlackReplyAndRootRequest asks for a reply in the thread, then the root's
+// new view: the two Slack writes of a status-changing event in one activity.
+type SlackReplyAndRootRequest struct {
+	Reply SlackReplyRequest  `json:"reply"`
+	Root  SlackUpdateRequest `json:"root"`
+}
+
+// SlackReplyAndRootResult is the outcome of both writes. A root update that
+// failed for good does not fail the activity (the reply stands): RootFailed
+// says why, in the words the timeline uses for a failed activity.
+type SlackReplyAndRootResult struct {
+	Reply      SlackResult `json:"reply"`
+	Root       SlackResult `json:"root"`
+	RootFailed string      `json:"root_failed,omitempty"`
+}
+
 // SlackResult says where a message is, and whether it was found already
 // posted (Adopted) rather than posted now, or skipped because Slack is off.
 type SlackResult struct {

@@ -46,6 +46,7 @@ setsid "$BIN/temporal" server start-dev \
   --search-attribute CandidateId=Keyword \
   --search-attribute JobIds=KeywordList \
   --search-attribute HiringStage=Keyword \
+  --dynamic-config-value system.enableActivityEagerExecution=true \
   >"$DATA/temporal.log" 2>&1 &
 pids+=($!)
 

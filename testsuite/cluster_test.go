@@ -15,6 +15,8 @@ import (
 	"github.com/Masterminds/sprig/v3"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hiresync/hiresync/testsuite"
 )
 
 // TestClusterAndComposeShareTemporalConfig: docker-compose.yml's temporal
@@ -152,4 +154,34 @@ func runScript(t *testing.T, script string, args ...string) string {
 	out, err := cmd.Output()
 	require.NoError(t, err, "%s %v", script, args)
 	return string(out)
+}
+
+// TestDevServersRunProductionsDynamicConfig: the settings the dev servers
+// get (testsuite.DevServerArgs, and scripts/run-local.sh's for `make run`)
+// are those of deploy/temporal/dynamicconfig.yaml, so tests, benchmarks and
+// the local run behave as production does.
+func TestDevServersRunProductionsDynamicConfig(t *testing.T) {
+	root := moduleRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, "deploy", "temporal", "dynamicconfig.yaml"))
+	require.NoError(t, err)
+	var dc map[string][]struct {
+		Value       any            `yaml:"value"`
+		Constraints map[string]any `yaml:"constraints"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &dc))
+	script, err := os.ReadFile(filepath.Join(root, "scripts", "run-local.sh"))
+	require.NoError(t, err)
+
+	args := testsuite.DevServerArgs
+	require.NotEmpty(t, args)
+	for i := 0; i < len(args); i += 2 {
+		require.Equal(t, "--dynamic-config-value", args[i])
+		key, value, ok := strings.Cut(args[i+1], "=")
+		require.True(t, ok, args[i+1])
+		values := dc[key]
+		require.Len(t, values, 1, "%s in dynamicconfig.yaml", key)
+		require.Empty(t, values[0].Constraints, "%s applies everywhere", key)
+		require.Equal(t, value, fmt.Sprint(values[0].Value), key)
+		require.Contains(t, string(script), "--dynamic-config-value "+args[i+1], "scripts/run-local.sh")
+	}
 }

@@ -52,6 +52,11 @@ func moduleRoot() (string, error) {
 	}
 }
 
+// DevServerArgs are the dev server's settings that production's
+// deploy/temporal/dynamicconfig.yaml sets too (scripts/run-local.sh passes
+// the same): eager activity execution.
+var DevServerArgs = []string{"--dynamic-config-value", "system.enableActivityEagerExecution=true"}
+
 // DevServer is a Temporal dev server on loopback with hiresync's search
 // attributes. With a database file it can be stopped and started again on
 // the same address and history.
@@ -88,8 +93,9 @@ func (d *DevServer) Start(ctx context.Context) error {
 			hiresync.JobIDsAttr.ValueSet(nil),
 			hiresync.HiringStageAttr.ValueSet(""),
 		),
-		Stdout: os.Stderr,
-		Stderr: os.Stderr,
+		ExtraArgs: DevServerArgs,
+		Stdout:    os.Stderr,
+		Stderr:    os.Stderr,
 	})
 	if err != nil {
 		return fmt.Errorf("start temporal dev server: %w", err)

@@ -36,10 +36,17 @@ func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) erro
 	return c.run(ctx)
 }
 
+// replyWithRootChange is the workflow change (workflow.GetVersion) that
+// made a status-changing event's reply and root update one activity instead
+// of two in a row. Runs begun before it keep two until they continue as new.
+const replyWithRootChange = "slack-reply-with-root-update"
+
 // candidate is the workflow's state with the behaviour around it.
 type candidate struct {
 	hiresync.CandidateState
 	handledThisRun int
+	// replyWithRoot is replyWithRootChange's version 1.
+	replyWithRoot bool
 	// jobIDs and stage as last written to search attributes.
 	sentJobs  []string
 	sentStage string
@@ -74,6 +81,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
+	c.replyWithRoot = workflow.GetVersion(ctx, replyWithRootChange, workflow.DefaultVersion, 1) >= 1
 	c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
 	c.publishDetails(ctx)
 	return nil

@@ -76,6 +76,17 @@ func newHarness(t *testing.T) *harness {
 			c.updates = append(c.updates, r)
 			return activities.SlackResult{Channel: r.Channel, TS: r.TS}, nil
 		}).Maybe()
+	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r activities.SlackReplyAndRootRequest) (activities.SlackReplyAndRootResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.replies = append(c.replies, r.Reply)
+			c.updates = append(c.updates, r.Root)
+			return activities.SlackReplyAndRootResult{
+				Reply: activities.SlackResult{Channel: r.Reply.Channel, TS: "2.000"},
+				Root:  activities.SlackResult{Channel: r.Root.Channel, TS: r.Root.TS},
+			}, nil
+		}).Maybe()
 	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ch activities.ContactChange) (activities.ContactResult, error) {
 			c.mu.Lock()
@@ -245,6 +256,55 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 	require.Len(t, after[0].Actions, 3, "only the failed Slack action ran again")
 	require.Equal(t, hiresync.ActionDone, after[0].Actions[2].Result)
 	env.AssertNumberOfCalls(t, "SyncContact", 1)
+}
+
+// TestRootUpdateFailureKeepsTheReply: a status change's reply and root
+// update are one activity; an update that failed for good is recorded as
+// failed beside the reply that was posted, and a re-drive runs them again.
+func TestRootUpdateFailureKeepsTheReply(t *testing.T) {
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	env.RegisterActivity(a)
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
+	posted := activities.SlackResult{Channel: "C1", TS: "2.0"}
+	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+		activities.SlackReplyAndRootResult{Reply: posted, RootFailed: "SlackPermanent: update root: cant_update_message"}, nil).Once()
+	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+		activities.SlackReplyAndRootResult{Reply: activities.SlackResult{Channel: "C1", TS: "2.0", Adopted: true}, Root: activities.SlackResult{Channel: "C1", TS: "1.0"}}, nil).Once()
+
+	sub, passed := sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, passed) }, 2*time.Minute)
+	var before, after []hiresync.TimelineEntry
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&before))
+		env.SignalWorkflow(workflows.RedriveSignal, nil)
+	}, 3*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&after))
+		env.CancelWorkflow()
+	}, 4*time.Minute)
+	env.ExecuteWorkflow(hiresync.WorkflowType, hiresync.NewState("cand_7Q2KXW"))
+
+	require.Len(t, before, 2)
+	acts := before[1].Actions
+	require.Equal(t, "reply", acts[0].What)
+	require.Equal(t, hiresync.ActionDone, acts[0].Result)
+	require.Equal(t, "update root", acts[1].What)
+	require.Equal(t, hiresync.ActionFailed, acts[1].Result)
+	require.Contains(t, acts[1].Detail, "cant_update_message")
+	redriven := after[1].Actions[len(acts):]
+	require.Len(t, redriven, 2, "the re-drive ran the event's Slack actions again")
+	require.Equal(t, hiresync.ActionDone, redriven[0].Result)
+	require.Contains(t, redriven[0].Detail, "found already posted")
+	require.Equal(t, hiresync.ActionDone, redriven[1].Result)
+	env.AssertNumberOfCalls(t, "PostSlackReplyAndUpdateRoot", 2)
 }
 
 func TestContinueAsNewKeepsDedupeAndThreads(t *testing.T) {

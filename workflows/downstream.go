@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -63,20 +64,37 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 	}
 
 	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev}
-	var res activities.SlackResult
-	err := workflow.ExecuteActivity(slackOptions(ctx, fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)),
-		a.PostSlackReply, req).Get(ctx, &res)
-	actions := []hiresync.Action{slackAction("reply", res, err)}
-
-	if statusChanged || ev.Type == hiresync.ApplicationSubmitted {
-		upd := activities.SlackUpdateRequest{
-			Channel: app.Channel, TS: app.RootTS, EventID: app.RootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: c.view(app),
-		}
-		err := workflow.ExecuteActivity(slackOptions(ctx, fmt.Sprintf("Slack: update root to %q in %s", app.Status, app.Channel)),
-			a.UpdateSlackRoot, upd).Get(ctx, &res)
-		actions = append(actions, slackAction("update root", res, err))
+	replySummary := fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)
+	if !statusChanged && ev.Type != hiresync.ApplicationSubmitted {
+		var res activities.SlackResult
+		err := workflow.ExecuteActivity(slackOptions(ctx, replySummary), a.PostSlackReply, req).Get(ctx, &res)
+		return []hiresync.Action{slackAction("reply", res, err)}
 	}
-	return actions
+
+	upd := activities.SlackUpdateRequest{
+		Channel: app.Channel, TS: app.RootTS, EventID: app.RootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: c.view(app),
+	}
+	updateSummary := fmt.Sprintf("Slack: update root to %q in %s", app.Status, app.Channel)
+	if c.replyWithRoot {
+		var res activities.SlackReplyAndRootResult
+		err := workflow.ExecuteActivity(slackOptions(ctx, replySummary+", then root to "+strconv.Quote(app.Status)),
+			a.PostSlackReplyAndUpdateRoot, activities.SlackReplyAndRootRequest{Reply: req, Root: upd}).Get(ctx, &res)
+		update := slackAction("update root", res.Root, nil)
+		switch {
+		case err != nil:
+			update.Result, update.Detail = hiresync.ActionSkipped, "not tried: the reply failed"
+		case res.RootFailed != "":
+			update.Result, update.Detail = hiresync.ActionFailed, res.RootFailed
+		}
+		return []hiresync.Action{slackAction("reply", res.Reply, err), update}
+	}
+
+	// Runs begun before replyWithRootChange keep their two activities.
+	var res activities.SlackResult
+	err := workflow.ExecuteActivity(slackOptions(ctx, replySummary), a.PostSlackReply, req).Get(ctx, &res)
+	actions := []hiresync.Action{slackAction("reply", res, err)}
+	err = workflow.ExecuteActivity(slackOptions(ctx, updateSummary), a.UpdateSlackRoot, upd).Get(ctx, &res)
+	return append(actions, slackAction("update root", res, err))
 }
 
 func slackAction(what string, res activities.SlackResult, err error) hiresync.Action {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -17,17 +19,50 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from real runs on
 // the dev server (testsuite's TestRecordHistories): a change that would make
-// a running candidate's workflow non-deterministic fails here first.
+// a running candidate's workflow non-deterministic fails here first. Each
+// folder holds the histories of one version of the workflow, and those of
+// every version still running in production are kept:
+//
+//	v0: before the reply and root update of a status change became one activity
+//	v1: after (workflow.GetVersion "slack-reply-with-root-update" 1)
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob("testdata/histories/*.json")
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 3, "the full story, duplicates/out-of-order and continue-as-new histories")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-			logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
-		})
+	versions := map[string]struct{ combined bool }{"v0": {false}, "v1": {true}}
+	for version, want := range versions {
+		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
+		require.NoError(t, err)
+		require.Len(t, files, 3, "%s: the full story, duplicates/out-of-order and continue-as-new histories", version)
+		for _, f := range files {
+			t.Run(version+"/"+filepath.Base(f), func(t *testing.T) {
+				combined := activityTypes(t, f)["PostSlackReplyAndUpdateRoot"] > 0
+				require.Equal(t, want.combined, combined, "%s is a history of its version", f)
+
+				r := worker.NewWorkflowReplayer()
+				r.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+				logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+				require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
+			})
+		}
 	}
+}
+
+// activityTypes counts the activities a recorded history scheduled, by type.
+func activityTypes(t *testing.T, file string) map[string]int {
+	t.Helper()
+	h, err := client.HistoryFromJSON(mustOpen(t, file), client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	n := map[string]int{}
+	for _, e := range h.GetEvents() {
+		if e.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+			n[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
+		}
+	}
+	return n
+}
+
+func mustOpen(t *testing.T, file string) *os.File {
+	t.Helper()
+	f, err := os.Open(file)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	return f
 }
