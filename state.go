@@ -19,8 +19,10 @@ type CandidateState struct {
 	Stage   string    `json:"stage,omitempty"`
 	StageAt time.Time `json:"stage_at,omitzero"`
 	// PassedTest is true once any test of the candidate was passed.
-	PassedTest bool         `json:"passed_test,omitempty"`
-	Contact    ContactState `json:"contact"`
+	PassedTest bool `json:"passed_test,omitempty"`
+	// Rejected is true once any application of the candidate was rejected.
+	Rejected bool         `json:"rejected,omitempty"`
+	Contact  ContactState `json:"contact"`
 	// Failed holds events with an action that failed for good, until an
 	// operator re-drives them.
 	Failed []FailedEvent `json:"failed,omitempty"`
@@ -69,6 +71,8 @@ type ContactState struct {
 	// the event that wrote it.
 	Stage   string    `json:"stage,omitempty"`
 	StageAt time.Time `json:"stage_at,omitzero"`
+	// TalentPool is the clarityhire_talent_pool written, if any.
+	TalentPool string `json:"talent_pool,omitempty"`
 }
 
 // FailedEvent is an event whose Slack or HubSpot action failed for good.

@@ -43,6 +43,7 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 	statusAt := map[Application]time.Time{}
 	stageAt := map[string]time.Time{}
 	passed := map[string]bool{}
+	rejected := map[string]bool{}
 	for _, d := range ds {
 		if seen[d.ID] {
 			continue
@@ -97,9 +98,14 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 			c[hubspot.PropertyLifecycleStage] = hubspot.StageCustomer
 		case hiresync.ApplicationRejected:
 			setStage("rejected")
+			rejected[cand] = true
 			if e.Data.Rejection.Qualified || passed[cand] {
 				c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
 			}
+		}
+		// Qualified also when the passed test comes after the rejection.
+		if rejected[cand] && passed[cand] {
+			c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
 		}
 	}
 	return x, nil

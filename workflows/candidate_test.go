@@ -168,6 +168,8 @@ func TestContactChanges(t *testing.T) {
 	noEmail.Data.Candidate.Email = ""
 	unqualified := sample(t, hiresync.ApplicationRejected)
 	unqualified.Data.Rejection.Qualified = false
+	passedAgain := sample(t, hiresync.TestPassed)
+	passedAgain.ID = "evt_test_passed_again"
 
 	tests := []struct {
 		name   string
@@ -202,6 +204,14 @@ func TestContactChanges(t *testing.T) {
 		{"rejected unqualified after a passed test does", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed), unqualified},
 			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
 				require.Equal(t, activities.TalentPoolQualified, ch[1].TalentPool)
+			}},
+		{"a test passed after an unqualified rejection tags then, once", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), unqualified, sample(t, hiresync.TestPassed), passedAgain},
+			func(t *testing.T, ch []activities.ContactChange, tl []hiresync.TimelineEntry) {
+				require.Len(t, ch, 3, "the second pass writes nothing")
+				require.Empty(t, ch[1].TalentPool)
+				require.Equal(t, activities.TalentPoolQualified, ch[2].TalentPool)
+				require.Empty(t, ch[2].Stage, "the late pass leaves the stage alone")
+				require.Equal(t, hiresync.TestPassed, tl[2].Type)
 			}},
 		{"no email is not synced and the timeline says so", []hiresync.Event{noEmail},
 			func(t *testing.T, ch []activities.ContactChange, tl []hiresync.TimelineEntry) {

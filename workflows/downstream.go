@@ -117,7 +117,7 @@ func slackAction(what string, res activities.SlackResult, err error) hiresync.Ac
 // hubspot writes the event's part of the contact, per PRODUCT.md's table.
 func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.Action {
 	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
-	change, why := c.contactChange(ev)
+	change, why := c.contactChange(ctx, ev)
 	if why != "" {
 		act.Result, act.Detail = hiresync.ActionSkipped, why
 		return []hiresync.Action{act}
@@ -144,13 +144,22 @@ func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.
 		if change.Stage != "" {
 			c.Contact.Stage, c.Contact.StageAt = change.Stage, ev.CreatedAt
 		}
+		if change.TalentPool != "" {
+			c.Contact.TalentPool = change.TalentPool
+		}
 	}
 	return []hiresync.Action{act}
 }
 
+// latePassChange is the workflow change (workflow.GetVersion) that tags a
+// rejected candidate for the talent pool when a passed test comes after the
+// rejection. It is asked only when that happens, so other histories carry no
+// marker for it.
+const latePassChange = "talent-pool-on-late-test-pass"
+
 // contactChange maps an event to its contact write, or says why there is
 // none.
-func (c *candidate) contactChange(ev hiresync.Event) (activities.ContactChange, string) {
+func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event) (activities.ContactChange, string) {
 	if c.Candidate.Email == "" {
 		return activities.ContactChange{}, "candidate has no email: not synced to HubSpot"
 	}
@@ -182,6 +191,13 @@ func (c *candidate) contactChange(ev hiresync.Event) (activities.ContactChange, 
 			ch.Stage = StatusRejected
 		}
 		if r := ev.Data.Rejection; r != nil && r.Qualified || c.PassedTest {
+			ch.TalentPool = activities.TalentPoolQualified
+		}
+	case hiresync.TestPassed, hiresync.TestCompleted:
+		// A test passed after the rejection (or delivered after it) makes
+		// the rejected candidate qualified all the same.
+		if c.PassedTest && c.Rejected && c.Contact.TalentPool == "" &&
+			workflow.GetVersion(ctx, latePassChange, workflow.DefaultVersion, 1) >= 1 {
 			ch.TalentPool = activities.TalentPoolQualified
 		}
 	}

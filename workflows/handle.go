@@ -33,6 +33,9 @@ func (c *candidate) handle(ctx workflow.Context, ev hiresync.Event) {
 	if ev.Type == hiresync.TestPassed || ev.Type == hiresync.TestCompleted && ev.Data.Test != nil && ev.Data.Test.Passed() {
 		c.PassedTest = true
 	}
+	if ev.Type == hiresync.ApplicationRejected {
+		c.Rejected = true
+	}
 
 	actions := c.act(ctx, ev, app, statusChanged, true, true)
 	c.Timeline[entry].Actions = actions
