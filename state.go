@@ -31,7 +31,15 @@ type CandidateState struct {
 	Options WorkflowTuning `json:"options,omitzero"`
 }
 
+// Defaults of WorkflowTuning.
+const (
+	DefaultMaxEventsPerRun = 500
+	DefaultRetention       = 30 * 24 * time.Hour
+)
+
 // WorkflowTuning overrides the workflow's defaults; zero values mean default.
+// The ingress sets it (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RETENTION) in the
+// input of the workflows it starts; a run passes its own on to the next.
 type WorkflowTuning struct {
 	// MaxEventsPerRun is how many events a run handles before it continues
 	// as new.

@@ -42,6 +42,10 @@ type Config struct {
 	HubSpotWindow  time.Duration
 	HireStage      string
 	MetricsAddr    string
+
+	// Tuning goes into the input of the candidate workflows the ingress
+	// starts (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RETENTION).
+	Tuning hiresync.WorkflowTuning
 }
 
 // Getenv looks a variable up; tests pass a map's lookup.
@@ -109,6 +113,12 @@ func Load(env Getenv, role Role) (*Config, error) {
 		return nil, err
 	}
 	if c.HubSpotWindow, err = duration(get, "HIRESYNC_HUBSPOT_WINDOW", 10*time.Second); err != nil {
+		return nil, err
+	}
+	if c.Tuning.MaxEventsPerRun, err = positiveInt(get, "HIRESYNC_EVENTS_PER_RUN", hiresync.DefaultMaxEventsPerRun); err != nil {
+		return nil, err
+	}
+	if c.Tuning.Retention, err = duration(get, "HIRESYNC_RETENTION", hiresync.DefaultRetention); err != nil {
 		return nil, err
 	}
 	if role&RoleIngress != 0 {

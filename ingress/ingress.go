@@ -59,6 +59,8 @@ type Config struct {
 	SlackSigningSecret string
 	// Now is the clock for timestamp checks and received-at; nil means time.Now.
 	Now func() time.Time
+	// Tuning is put in the input of the workflows the ingress starts.
+	Tuning hiresync.WorkflowTuning
 }
 
 // Server is the ingress HTTP handler.
@@ -196,7 +198,7 @@ func (s *Server) handle(c *gin.Context) outcome {
 	defer cancel()
 	began := time.Now()
 	_, err = s.temporal.SignalWithStartWorkflow(ctx, wid, hiresync.SignalName, ev, s.startOptions(wid, ev),
-		hiresync.WorkflowType, hiresync.NewState(ev.Data.Candidate.ID))
+		hiresync.WorkflowType, s.initialState(ev.Data.Candidate.ID))
 	s.metrics.signalLatency.Observe(time.Since(began).Seconds())
 	if err != nil {
 		c.Header("Retry-After", retryAfter)
@@ -207,6 +209,13 @@ func (s *Server) handle(c *gin.Context) outcome {
 	o.status, o.result = http.StatusAccepted, "accepted"
 	c.JSON(o.status, gin.H{"event_id": ev.ID, "workflow_id": wid})
 	return o
+}
+
+// initialState is the input of a candidate's first run.
+func (s *Server) initialState(candidateID string) hiresync.CandidateState {
+	st := hiresync.NewState(candidateID)
+	st.Options = s.cfg.Tuning
+	return st
 }
 
 func (s *Server) startOptions(wid string, ev hiresync.Event) client.StartWorkflowOptions {

@@ -41,16 +41,17 @@ type signalCall struct {
 	event              hiresync.Event
 	options            client.StartWorkflowOptions
 	workflow           any
+	input              []any
 }
 
 func (r *recorder) SignalWithStartWorkflow(_ context.Context, workflowID, signalName string, arg any,
-	options client.StartWorkflowOptions, wf any, _ ...any) (client.WorkflowRun, error) {
+	options client.StartWorkflowOptions, wf any, input ...any) (client.WorkflowRun, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return nil, r.fail
 	}
-	r.signals = append(r.signals, signalCall{workflowID, signalName, arg.(hiresync.Event), options, wf})
+	r.signals = append(r.signals, signalCall{workflowID, signalName, arg.(hiresync.Event), options, wf, input})
 	return nil, nil
 }
 
@@ -66,6 +67,9 @@ func (r *recorder) count() int {
 
 var now = time.Unix(1_800_000_000, 0)
 
+// tuning is what the test ingress puts in the workflows' input.
+var tuning = hiresync.WorkflowTuning{MaxEventsPerRun: 42, Retention: 90 * 24 * time.Hour}
+
 func newServer(t *testing.T, rec *recorder, logs io.Writer) http.Handler {
 	t.Helper()
 	keys, err := signature.ParseSecrets(secret)
@@ -73,7 +77,7 @@ func newServer(t *testing.T, rec *recorder, logs io.Writer) http.Handler {
 	if logs == nil {
 		logs = io.Discard
 	}
-	s := ingress.New(ingress.Config{Keys: keys, TaskQueue: "tq", Now: func() time.Time { return now }},
+	s := ingress.New(ingress.Config{Keys: keys, TaskQueue: "tq", Now: func() time.Time { return now }, Tuning: tuning},
 		rec, slog.New(slog.NewJSONHandler(logs, nil)), prometheus.NewRegistry())
 	return s.Handler()
 }
@@ -125,6 +129,9 @@ func TestAccepted(t *testing.T) {
 	require.Equal(t, now.UTC(), call.event.ReceivedAt)
 	require.Equal(t, "Ada Okafor — Senior Backend Engineer", call.options.StaticSummary)
 	require.Contains(t, call.options.StaticDetails, "https://app.clarityhire.com/candidates/cand_7Q2KXW")
+	want := hiresync.NewState("cand_7Q2KXW")
+	want.Options = tuning
+	require.Equal(t, []any{want}, call.input, "a new candidate's first run gets the configured tuning")
 }
 
 func TestEveryEventTypeAndUnknownAccepted(t *testing.T) {

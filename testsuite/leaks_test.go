@@ -3,6 +3,7 @@ package testsuite_test
 import (
 	"context"
 	"encoding/base64"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,13 @@ func TestNoLeaks(t *testing.T) {
 		}
 	}
 	personal := []string{"cand_leaks1@example.com", "@example.com", "leaks2@example", "+44 20 7946", "7946 0958"}
+	// Every address the payloads carry: the candidate's, the recruiter's,
+	// the interviewers'.
+	emailRe := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	for _, d := range ds {
+		personal = append(personal, emailRe.FindAllString(string(d.Body), -1)...)
+	}
+	require.Contains(t, personal, "lena@acme.example", "the recruiter's address is among those searched")
 
 	logs := s.Logs.String()
 	require.NotEmpty(t, logs)

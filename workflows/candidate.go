@@ -4,20 +4,13 @@
 package workflows
 
 import (
-	"time"
-
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hiresync/hiresync"
 )
 
-// Defaults of hiresync.WorkflowTuning.
-const (
-	DefaultMaxEventsPerRun = 500
-	DefaultRetention       = 30 * 24 * time.Hour
-	// keptTimeline is how many recent timeline entries a new run carries.
-	keptTimeline = 200
-)
+// keptTimeline is how many recent timeline entries a new run carries.
+const keptTimeline = 200
 
 // RedriveSignal asks the workflow to run again the actions that failed
 // permanently (after an operator fixed the cause).
@@ -60,10 +53,10 @@ func newCandidate(s hiresync.CandidateState) *candidate {
 		s.Applications = map[string]*hiresync.ApplicationState{}
 	}
 	if s.Options.MaxEventsPerRun <= 0 {
-		s.Options.MaxEventsPerRun = DefaultMaxEventsPerRun
+		s.Options.MaxEventsPerRun = hiresync.DefaultMaxEventsPerRun
 	}
 	if s.Options.Retention <= 0 {
-		s.Options.Retention = DefaultRetention
+		s.Options.Retention = hiresync.DefaultRetention
 	}
 	return &candidate{CandidateState: s}
 }

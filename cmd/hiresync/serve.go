@@ -39,7 +39,7 @@ func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker boo
 	if withIngress {
 		srv := ingress.New(ingress.Config{
 			Addr: cfg.HTTPAddr, TaskQueue: cfg.TaskQueue, Keys: cfg.WebhookKeys,
-			SlackSigningSecret: cfg.SlackSigningSecret,
+			SlackSigningSecret: cfg.SlackSigningSecret, Tuning: cfg.Tuning,
 		}, c, log, reg)
 		g.Go(func() error { return srv.Run(ctx) })
 	}
