@@ -78,7 +78,7 @@ func TestRoutes(t *testing.T) {
 		{"not YAML", "default_channel: [C0\njobs: {", "routes.yaml: yaml: line"},
 		{"unknown key", "default_chanel: C0HIRING\n", "line 1: field default_chanel not found"},
 		{"not a channel id", "jobs:\n  job_BE42: C0BACKEND\n  job_DS07: '#design'\n", `routes.yaml: line 3: "#design" is not a Slack channel id`},
-		{"bad default", "default_channel: hiring\n", `default_channel "hiring" is not a Slack channel id`},
+		{"bad default", "jobs:\n  job_BE42: C0BACKEND\ndefault_channel: hiring\n", `routes.yaml: line 3: "hiring" is not a Slack channel id`},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {

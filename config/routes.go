@@ -43,33 +43,33 @@ func ParseRoutes(name string, b []byte) (*Routes, error) {
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(b, &root)
-	for _, n := range jobNodes(&root) {
+	for _, n := range channelNodes(&root) {
 		if !validChannel(n.Value) {
 			return nil, fmt.Errorf("%s: line %d: %q is not a Slack channel id (like C0123ABCD)", name, n.Line, n.Value)
 		}
 	}
-	if r.DefaultChannel != "" && !validChannel(r.DefaultChannel) {
-		return nil, fmt.Errorf("%s: default_channel %q is not a Slack channel id (like C0123ABCD)", name, r.DefaultChannel)
-	}
 	return &r, nil
 }
 
-// jobNodes returns the value nodes of the jobs mapping, for line numbers.
-func jobNodes(root *yaml.Node) []*yaml.Node {
+// channelNodes returns the nodes of every channel id in the file — the
+// default channel and the jobs mapping's values — for their line numbers.
+func channelNodes(root *yaml.Node) []*yaml.Node {
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil
 	}
+	var vals []*yaml.Node
 	top := root.Content[0].Content
 	for i := 0; i+1 < len(top); i += 2 {
-		if top[i].Value == "jobs" && top[i+1].Kind == yaml.MappingNode {
-			var vals []*yaml.Node
-			for j := 1; j < len(top[i+1].Content); j += 2 {
-				vals = append(vals, top[i+1].Content[j])
+		switch key, val := top[i].Value, top[i+1]; {
+		case key == "default_channel" && val.Kind == yaml.ScalarNode && val.Value != "":
+			vals = append(vals, val)
+		case key == "jobs" && val.Kind == yaml.MappingNode:
+			for j := 1; j < len(val.Content); j += 2 {
+				vals = append(vals, val.Content[j])
 			}
-			return vals
 		}
 	}
-	return nil
+	return vals
 }
 
 // validChannel accepts Slack's public, private and DM conversation ids.
