@@ -20,14 +20,15 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/hiresync ./cmd/hiresync
 
 # Runtime stage: no shell, no package manager, runs as uid 65532 (nonroot).
-# Health is probed over HTTP by the orchestrator (/healthz, /readyz), since
-# the image has no curl to run a probe from inside.
+# With no curl inside, a container probes itself with the binary:
+# `/hiresync healthcheck --url http://127.0.0.1:8080/healthz` (exit 1 unless
+# 2xx), as docker-compose.yml does; an orchestrator may probe over HTTP.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/hiresync /hiresync
 COPY examples/routes.yaml /etc/hiresync/routes.yaml
 USER nonroot
 # 8080: HIRESYNC_HTTP_ADDR (webhooks, /healthz, /readyz, /metrics);
-# 9090: HIRESYNC_METRICS_ADDR (/metrics of a worker run alone).
+# 9090: HIRESYNC_METRICS_ADDR (/metrics, /healthz of a worker run alone).
 EXPOSE 8080 9090
 ENTRYPOINT ["/hiresync"]
 CMD ["serve"]

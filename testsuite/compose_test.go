@@ -8,6 +8,11 @@ import (
 	"go/parser"
 	"go/token"
 	gotypes "go/types"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -23,6 +29,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hiresync/hiresync/codec"
+	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/testsuite/slackdouble"
 )
 
 // These tests check docker-compose.yml and the Dockerfile by reading them:
@@ -44,7 +53,8 @@ const (
 // ingressOnlyEnv are the variables only the ingress reads (config.Config
 // marks them "Ingress only"). Every other variable the binary reads belongs
 // to the worker; the Temporal client settings belong to both.
-var ingressOnlyEnv = []string{"HIRESYNC_HTTP_ADDR", "CLARITYHIRE_WEBHOOK_SECRETS", "SLACK_SIGNING_SECRET"}
+var ingressOnlyEnv = []string{"HIRESYNC_HTTP_ADDR", "CLARITYHIRE_WEBHOOK_SECRETS", "SLACK_SIGNING_SECRET",
+	"HIRESYNC_EVENTS_PER_RUN", "HIRESYNC_RETENTION"}
 
 // sharedEnv must be set, to the same value, on the ingress and the worker:
 // they must meet on the same namespace and task queue.
@@ -188,7 +198,7 @@ func TestComposeHealthAndOrder(t *testing.T) {
 	require.Equal(t, []string{"CMD", "temporal", "operator", "cluster", "health", "--address", "temporal:7233"},
 		[]string(tmp.HealthCheck.Test))
 
-	healthy, completed, started := types.ServiceConditionHealthy, types.ServiceConditionCompletedSuccessfully, types.ServiceConditionStarted
+	healthy, completed := types.ServiceConditionHealthy, types.ServiceConditionCompletedSuccessfully
 	wantDeps := map[string]map[string]string{
 		"temporal-schema":    {"postgresql": healthy},
 		"temporal":           {"postgresql": healthy, "temporal-schema": completed},
@@ -197,7 +207,7 @@ func TestComposeHealthAndOrder(t *testing.T) {
 		"temporal-ui":        {"temporal": healthy},
 		composeIngress:       {"temporal": healthy, "temporal-setup": completed},
 		composeWorker:        {"temporal": healthy, "temporal-setup": completed},
-		"hubspot-setup":      {"hubspot-double": started},
+		"hubspot-setup":      {"hubspot-double": healthy},
 	}
 	for name, s := range p.Services {
 		got := map[string]string{}
@@ -222,10 +232,54 @@ func TestComposeHealthAndOrder(t *testing.T) {
 				require.NotNil(t, target.HealthCheck, "%s waits for %s to be healthy", name, dep)
 				require.False(t, target.HealthCheck.Disable, "%s waits for %s to be healthy", name, dep)
 			case completed:
-				require.True(t, target.Restart == "no" || strings.HasPrefix(target.Restart, "on-failure"),
+				require.True(t, oneShot(target),
 					"%s waits for %s to complete, but its restart policy is %q", name, dep, target.Restart)
 			}
 		}
+	}
+
+	// Every long-running service has a health check; those of the hiresync
+	// image run `hiresync healthcheck` against their own listener.
+	entrypoint := imageEntrypoint(t)
+	for name, s := range p.Services {
+		if oneShot(s) {
+			continue
+		}
+		if _, ok := noHealthcheck[name]; ok {
+			continue
+		}
+		hc := s.HealthCheck
+		require.NotNil(t, hc, "%s: a long-running service without a health check", name)
+		require.False(t, hc.Disable, "%s: health check disabled", name)
+		require.NotEmpty(t, hc.Test, name)
+		if s.Build == nil {
+			continue
+		}
+		want := append([]string{"CMD"}, entrypoint...)
+		want = append(want, "healthcheck", "--url")
+		require.Len(t, hc.Test, len(want)+1, "%s: %q", name, hc.Test)
+		require.Equal(t, want, []string(hc.Test[:len(want)]), "%s: the distroless image checks itself with `hiresync healthcheck`", name)
+		u, err := url.Parse(hc.Test[len(want)])
+		require.NoError(t, err, name)
+		require.Equal(t, "http", u.Scheme, name)
+		require.Contains(t, []string{"127.0.0.1", "localhost"}, u.Hostname(), "%s: the container's own listener", name)
+		listeners := hiresyncListeners(t, s)
+		h, ok := listeners[u.Port()]
+		require.True(t, ok, "%s: health check on port %q, but the service listens on %v", name, u.Port(), slices.Collect(maps.Keys(listeners)))
+		if h == nil {
+			require.Equal(t, ingress.HealthPath, u.Path, name)
+		} else {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u.RequestURI(), nil))
+			require.Equal(t, http.StatusOK, rec.Code, "%s: GET %s, without a token", name, u.RequestURI())
+		}
+		if hc.Timeout != nil {
+			require.Greater(t, time.Duration(*hc.Timeout), 3*time.Second,
+				"%s: room for `hiresync healthcheck`'s own 3 s timeout", name)
+		}
+	}
+	for name := range noHealthcheck {
+		require.False(t, oneShot(service(t, p, name)), "%s: a one-shot needs no exemption", name)
 	}
 
 	// The schema job creates and upgrades both databases with the schema
@@ -241,6 +295,73 @@ func TestComposeHealthAndOrder(t *testing.T) {
 	ns := strings.Join(service(t, p, "temporal-namespace").Command, "\n")
 	require.Contains(t, ns, "temporal operator namespace create")
 	require.Equal(t, types.ShellCommand{"setup"}, service(t, p, "temporal-setup").Command)
+}
+
+// noHealthcheck are the long-running services without a health check, and
+// why. Nothing may wait for them to be healthy (checked above).
+var noHealthcheck = map[string]string{
+	"temporal-ui": "nothing waits on it, and no probe tool of its image is part of its published contract",
+}
+
+// oneShot reports whether s is a job that ends (its restart policy never
+// restarts a success) rather than a long-running service.
+func oneShot(s types.ServiceConfig) bool {
+	return s.Restart == "no" || strings.HasPrefix(s.Restart, "on-failure")
+}
+
+// imageEntrypoint is the ENTRYPOINT of the Dockerfile's runtime stage: the
+// binary's path in the image.
+func imageEntrypoint(t *testing.T) []string {
+	t.Helper()
+	stages := parseDockerfile(t)
+	for _, in := range stages[len(stages)-1].instructions {
+		if rest, ok := strings.CutPrefix(in, "ENTRYPOINT "); ok {
+			var args []string
+			require.NoError(t, json.Unmarshal([]byte(rest), &args), "ENTRYPOINT in exec form")
+			return args
+		}
+	}
+	t.Fatal("the runtime stage has no ENTRYPOINT")
+	return nil
+}
+
+// hiresyncListeners returns the ports a long-running service of the
+// hiresync image listens on, read from its environment or command, each
+// with the handler behind it when the test can run it without Temporal (the
+// doubles), else nil (the ingress, and the worker's metrics listener, which
+// serve ingress.HealthPath).
+func hiresyncListeners(t *testing.T, s types.ServiceConfig) map[string]http.Handler {
+	t.Helper()
+	port := func(addr string) string {
+		host, port, err := net.SplitHostPort(addr)
+		require.NoError(t, err, "%s: listen address %q", s.Name, addr)
+		require.Contains(t, []string{"", "0.0.0.0", "::", "127.0.0.1", "localhost"}, host,
+			"%s: %s must be reachable from inside the container on 127.0.0.1", s.Name, addr)
+		require.NotEmpty(t, port, "%s: listen address %q", s.Name, addr)
+		return port
+	}
+	env := environment(t, s)
+	cmd := []string(s.Command)
+	out := map[string]http.Handler{}
+	switch {
+	case slices.Equal(cmd, []string{"ingress"}):
+		out[port(env["HIRESYNC_HTTP_ADDR"])] = nil
+	case slices.Equal(cmd, []string{"worker"}):
+		out[port(env["HIRESYNC_METRICS_ADDR"])] = nil
+	case len(cmd) > 0 && cmd[0] == "doubles":
+		for i := 1; i+1 < len(cmd); i++ {
+			switch strings.TrimLeft(cmd[i], "-") {
+			case "slack":
+				out[port(cmd[i+1])] = slackdouble.New().Handler()
+			case "hubspot":
+				out[port(cmd[i+1])] = hubspotdouble.New(hubspotdouble.Options{}).Handler()
+			}
+		}
+	default:
+		t.Fatalf("%s: which port does `hiresync %s` listen on? Teach hiresyncListeners.", s.Name, strings.Join(cmd, " "))
+	}
+	require.NotEmpty(t, out, "%s listens nowhere", s.Name)
+	return out
 }
 
 func TestComposeTemporalServer(t *testing.T) {

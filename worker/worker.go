@@ -22,6 +22,7 @@ import (
 	"github.com/hiresync/hiresync/activities"
 	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/workflows"
 )
 
@@ -76,8 +77,10 @@ func Options() worker.Options {
 }
 
 // Run runs a worker on cfg.TaskQueue until ctx ends, then stops it
-// gracefully. With serveMetrics, it serves /metrics on cfg.MetricsAddr (a
-// worker without an ingress beside it).
+// gracefully. With serveMetrics (a worker without an ingress beside it), it
+// serves /metrics and /healthz on cfg.MetricsAddr, the paths the ingress
+// serves them on; the listener opens once the worker has started, so
+// /healthz answering means the worker is up (`hiresync healthcheck`).
 func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Logger, reg *prometheus.Registry, serveMetrics bool) error {
 	acts, err := NewActivities(cfg, log, reg)
 	if err != nil {
@@ -93,7 +96,13 @@ func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Log
 	}
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.Temporal.Namespace)
 	if serveMetrics {
-		srv := &http.Server{Addr: cfg.MetricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		mux := http.NewServeMux()
+		mux.Handle(ingress.MetricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET "+ingress.HealthPath, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write([]byte(`{"status":"ok"}`))
+		})
+		srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("metrics server", "error", err)

@@ -8,6 +8,7 @@
 //	hiresync hubspot setup  create hiresync's HubSpot contact properties
 //	hiresync simulate       send signed sample events or generated stories
 //	hiresync doubles        serve the local Slack and HubSpot doubles
+//	hiresync healthcheck    GET a health URL, exit 1 unless it answers 2xx
 package main
 
 import (
@@ -35,6 +36,7 @@ commands:
   simulate         sign and send sample events or generated candidate stories
   doubles          serve the local Slack and HubSpot doubles (for make run)
   codec-server     decode encrypted payloads for the Web UI and temporal CLI
+  healthcheck      GET -url (default http://127.0.0.1:8080/healthz); exit 1 unless 2xx
 
 Configuration is read from the environment; see README.md.
 `
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDoubles(ctx, rest, log)
 	case "codec-server":
 		return runCodecServer(ctx, rest, log)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
