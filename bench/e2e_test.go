@@ -463,7 +463,7 @@ func baselineSender(c client.Client) sendFunc {
 		ev := it.ev
 		ev.ReceivedAt = time.Now().UTC()
 		wid := hiresync.WorkflowID(ev.Data.Candidate.ID)
-		opts := startOptions(wid, baselineQueue, ev)
+		opts := ingress.StartOptions(baselineQueue, ev)
 		// A completed baseline workflow is not started again by a retry.
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
@@ -120,7 +119,7 @@ func viaSDK(c client.Client, taskQueue string) sendFunc {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := c.SignalWithStartWorkflow(ctx, wid, hiresync.SignalName, ev, startOptions(wid, taskQueue, ev),
+		_, err := c.SignalWithStartWorkflow(ctx, wid, hiresync.SignalName, ev, ingress.StartOptions(taskQueue, ev),
 			hiresync.WorkflowType, hiresync.NewState(ev.Data.Candidate.ID))
 		return time.Since(start), err
 	}
@@ -166,18 +165,6 @@ func retried(f sendFunc, attempts int, pause time.Duration, delivered func(error
 	}
 }
 
-// startOptions are the ingress's start options for a candidate workflow.
-func startOptions(wid, taskQueue string, ev hiresync.Event) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                       wid,
-		TaskQueue:                taskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(hiresync.CandidateIDAttr.ValueSet(ev.Data.Candidate.ID)),
-		StaticSummary:            hiresync.WorkflowSummary(ev),
-	}
-}
-
 // round is what one batch of deliveries came to.
 type round struct {
 	lat    []time.Duration // of the successful deliveries
@@ -189,39 +176,19 @@ type round struct {
 // send delivers its with senders concurrent senders, in order, and times
 // each delivery and the whole.
 func send(ctx context.Context, its []item, senders int, f sendFunc) round {
-	lat := make([]time.Duration, len(its))
-	ok := make([]bool, len(its))
 	next := make(chan int, len(its))
 	for i := range its {
 		next <- i
 	}
 	close(next)
-	var errs atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range senders {
-		wg.Go(func() {
-			for i := range next {
-				d, err := f(ctx, its[i])
-				if err != nil {
-					errs.Add(1)
-					once.Do(func() { firstErr = err })
-					continue
-				}
-				lat[i], ok[i] = d, true
+	shared := func(yield func(int) bool) {
+		for i := range next {
+			if !yield(i) {
+				return
 			}
-		})
-	}
-	wg.Wait()
-	r := round{wall: time.Since(start), errors: int(errs.Load()), first: firstErr}
-	for i, d := range lat {
-		if ok[i] {
-			r.lat = append(r.lat, d)
 		}
 	}
-	return r
+	return deliver(ctx, its, f, senders, func(int) iter.Seq[int] { return shared })
 }
 
 // sendOrdered is send with each candidate's deliveries in order: a
@@ -239,6 +206,12 @@ func sendOrdered(ctx context.Context, its []item, senders int, f sendFunc) round
 		}
 		lanes[l] = append(lanes[l], i)
 	}
+	return deliver(ctx, its, f, senders, func(s int) iter.Seq[int] { return slices.Values(lanes[s]) })
+}
+
+// deliver runs senders goroutines, sender s delivering the items whose
+// indexes work(s) yields, and times each delivery and the whole.
+func deliver(ctx context.Context, its []item, f sendFunc, senders int, work func(sender int) iter.Seq[int]) round {
 	lat := make([]time.Duration, len(its))
 	ok := make([]bool, len(its))
 	var errs atomic.Int64
@@ -246,9 +219,9 @@ func sendOrdered(ctx context.Context, its []item, senders int, f sendFunc) round
 	var once sync.Once
 	var wg sync.WaitGroup
 	start := time.Now()
-	for _, mine := range lanes {
+	for s := range senders {
 		wg.Go(func() {
-			for _, i := range mine {
+			for i := range work(s) {
 				d, err := f(ctx, its[i])
 				if err != nil {
 					errs.Add(1)

@@ -197,7 +197,7 @@ func (s *Server) handle(c *gin.Context) outcome {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), signalTimeout)
 	defer cancel()
 	began := time.Now()
-	_, err = s.temporal.SignalWithStartWorkflow(ctx, wid, hiresync.SignalName, ev, s.startOptions(wid, ev),
+	_, err = s.temporal.SignalWithStartWorkflow(ctx, wid, hiresync.SignalName, ev, StartOptions(s.cfg.TaskQueue, ev),
 		hiresync.WorkflowType, s.initialState(ev.Data.Candidate.ID))
 	s.metrics.signalLatency.Observe(time.Since(began).Seconds())
 	if err != nil {
@@ -218,10 +218,13 @@ func (s *Server) initialState(candidateID string) hiresync.CandidateState {
 	return st
 }
 
-func (s *Server) startOptions(wid string, ev hiresync.Event) client.StartWorkflowOptions {
+// StartOptions are the options of the ingress's signal-with-start of a
+// candidate's workflow (exported for the benchmarks' direct baseline).
+func StartOptions(taskQueue string, ev hiresync.Event) client.StartWorkflowOptions {
+	wid := hiresync.WorkflowID(ev.Data.Candidate.ID)
 	return client.StartWorkflowOptions{
 		ID:                       wid,
-		TaskQueue:                s.cfg.TaskQueue,
+		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
