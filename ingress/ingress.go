@@ -4,9 +4,9 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -134,6 +134,12 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
+// accepted is the answer to a webhook Temporal took.
+type accepted struct {
+	EventID    string `json:"event_id"`
+	WorkflowID string `json:"workflow_id"`
+}
+
 // outcome is what one webhook request came to, for the log line and metrics.
 type outcome struct {
 	status      int
@@ -150,18 +156,19 @@ func (s *Server) webhook(c *gin.Context) {
 	latency := time.Since(start)
 	s.metrics.requests.WithLabelValues(o.result).Inc()
 	s.metrics.duration.WithLabelValues(o.result).Observe(latency.Seconds())
-	attrs := []any{
-		"event_id", o.eventID, "event_type", o.eventType, "candidate_id", o.candidateID,
-		"status", o.status, "outcome", o.result, "latency_ms", float64(latency.Microseconds()) / 1000,
-	}
+	attrs := make([]slog.Attr, 0, 7)
+	attrs = append(attrs,
+		slog.String("event_id", o.eventID), slog.String("event_type", o.eventType), slog.String("candidate_id", o.candidateID),
+		slog.Int("status", o.status), slog.String("outcome", o.result), slog.Float64("latency_ms", float64(latency.Microseconds())/1000),
+	)
 	if o.reason != "" {
-		attrs = append(attrs, "reason", o.reason)
+		attrs = append(attrs, slog.String("reason", o.reason))
 	}
 	level := slog.LevelInfo
 	if o.status >= 500 {
 		level = slog.LevelWarn
 	}
-	s.log.Log(c.Request.Context(), level, "webhook", attrs...)
+	s.log.LogAttrs(c.Request.Context(), level, "webhook", attrs...)
 }
 
 func (s *Server) handle(c *gin.Context) outcome {
@@ -207,7 +214,7 @@ func (s *Server) handle(c *gin.Context) outcome {
 		return o
 	}
 	o.status, o.result = http.StatusAccepted, "accepted"
-	c.JSON(o.status, gin.H{"event_id": ev.ID, "workflow_id": wid})
+	c.JSON(o.status, accepted{EventID: ev.ID, WorkflowID: wid})
 	return o
 }
 
@@ -253,7 +260,11 @@ func readBody(c *gin.Context, limit int) (body []byte, status int, result string
 	if c.Request.ContentLength > int64(limit) {
 		return nil, http.StatusRequestEntityTooLarge, "too_large", tooLarge
 	}
-	body, err = io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, int64(limit)))
+	// Read into a buffer of the announced size at once, rather than
+	// growing one from 512 bytes.
+	buf := bytes.NewBuffer(make([]byte, 0, max(min(c.Request.ContentLength, int64(limit)), 0)+bytes.MinRead))
+	_, err = buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, int64(limit)))
+	body = buf.Bytes()
 	var overLimit *http.MaxBytesError
 	switch {
 	case errors.As(err, &overLimit):
