@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/testsuite"
 	"github.com/hiresync/hiresync/testsuite/clarityhire"
 	"github.com/hiresync/hiresync/testsuite/slackdouble"
@@ -160,6 +161,26 @@ func TestSlackThreadsAcrossChannels(t *testing.T) {
 		channels[ch] = true
 	}
 	require.Len(t, channels, 3, "two routed channels and the default")
+}
+
+// TestRoutesChangeNeverSplitsAThread: the channel is chosen when an
+// application's thread is created and kept in the workflow, so a worker
+// restarted with other routes keeps replying in the old thread.
+func TestRoutesChangeNeverSplitsAThread(t *testing.T) {
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
+	ds := samplesFor(t, "cand_ROUTES1")
+	s.Send(t, ds[0])
+	check(t, s, ds[:1], time.Minute)
+
+	s.StopWorker()
+	s.Config.Routes = &config.Routes{DefaultChannel: "C0MOVED", Jobs: map[string]string{"job_BE42": "C0MOVED"}}
+	s.StartWorker(t)
+	s.Send(t, ds[1:]...)
+	check(t, s, ds, 2*time.Minute)
+	roots := s.Slack.Messages("C0BACKEND")
+	require.Len(t, roots, 1)
+	require.Len(t, s.Slack.Replies("C0BACKEND", roots[0].TS), len(ds)-1, "every later event replied in the first thread")
+	require.Empty(t, s.Slack.Messages("C0MOVED"), "nothing went to the new route")
 }
 
 // TestSlackFailuresPostNothingTwice: the same with the double failing 30%
