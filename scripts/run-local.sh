@@ -2,7 +2,8 @@
 # The local run behind `make run`: a Temporal dev server on a SQLite file
 # under .data/ (Web UI on :8233), the local Slack and HubSpot doubles for
 # any downstream without a token, and `hiresync serve`. Ctrl-C stops it all;
-# the next run finds its earlier workflows again.
+# the next run finds its earlier workflows again, and the doubles the
+# channels, threads and contacts they made (.data/doubles/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,7 +61,9 @@ if [ -z "${HUBSPOT_ACCESS_TOKEN:-}" ]; then
   doubles+=(-hubspot "$HUBSPOT_DOUBLE_ADDR" -hubspot-token "$HUBSPOT_ACCESS_TOKEN")
 fi
 if [ ${#doubles[@]} -gt 0 ]; then
-  setsid "$BIN/hiresync" doubles "${doubles[@]}" 2>>"$DATA/doubles.log" &
+  # The doubles keep their state beside Temporal's, so the workflows' thread
+  # ts and contact ids still mean something after a restart.
+  setsid "$BIN/hiresync" doubles -state-dir "$DATA/doubles" "${doubles[@]}" 2>>"$DATA/doubles.log" &
   pids+=($!)
 fi
 
@@ -69,7 +72,12 @@ for _ in $(seq 1 120); do
   "$BIN/temporal" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
   sleep 0.5
 done
-wait_http() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$1 did not come up" >&2; return 1; }
+wait_http() {
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
+  echo "$1 did not come up; the end of $DATA/doubles.log:" >&2
+  tail -n 5 "$DATA/doubles.log" >&2
+  return 1
+}
 case " ${doubles[*]:-} " in *" -slack "*) wait_http "http://$SLACK_DOUBLE_ADDR/_double/state";; esac
 case " ${doubles[*]:-} " in *" -hubspot "*) wait_http "http://$HUBSPOT_DOUBLE_ADDR/_double/state";; esac
 "$BIN/hiresync" hubspot setup

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -14,30 +17,119 @@ import (
 	"github.com/hiresync/hiresync/testsuite/slackdouble"
 )
 
+// stateSaveInterval bounds how often a double with a state dir writes its
+// file, and so how much a kill -9 can lose.
+const stateSaveInterval = time.Second
+
+// The files the doubles keep their state in, under -state-dir.
+const (
+	slackStateFile   = "slack.json"
+	hubspotStateFile = "hubspot.json"
+)
+
+// stateful is a double whose durable state can be kept in a file.
+type stateful interface {
+	Load(path string) error
+	Save(path string) error
+	AutoSave(ctx context.Context, path string, interval time.Duration, report func(error))
+}
+
 // runDoubles serves the local Slack and HubSpot doubles until ctx ends, for
-// the local run and for trying hiresync without real tokens.
+// the local run and for trying hiresync without real tokens. With
+// -state-dir, each double starts from its file there, if any, and writes it
+// after changes and when stopped.
 func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("doubles", flag.ContinueOnError)
 	slackAddr := fs.String("slack", "", "serve the Slack double on this address (e.g. 127.0.0.1:8091)")
 	slackToken := fs.String("slack-token", "xoxb-local-double", "bot token the Slack double accepts")
 	hubspotAddr := fs.String("hubspot", "", "serve the HubSpot double on this address (e.g. 127.0.0.1:8092)")
 	hubspotToken := fs.String("hubspot-token", "pat-local-double", "access token the HubSpot double accepts")
+	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages and contacts in this directory ("+
+		slackStateFile+", "+hubspotStateFile+") across restarts; empty: in memory only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *slackAddr == "" && *hubspotAddr == "" {
 		return errors.New("doubles: give -slack ADDR, -hubspot ADDR or both")
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	if *stateDir != "" {
+		if err := os.MkdirAll(*stateDir, 0o755); err != nil {
+			return fmt.Errorf("doubles: -state-dir: %w", err)
+		}
+	}
+	statePath := func(file string) string {
+		if *stateDir == "" {
+			return ""
+		}
+		return filepath.Join(*stateDir, file)
+	}
+
+	type double struct {
+		name, addr, path string
+		h                http.Handler
+		state            stateful
+	}
+	var doubles []double
 	if *slackAddr != "" {
-		h := slackdouble.New(slackdouble.WithToken(*slackToken)).Handler()
-		g.Go(func() error { return serveUntil(ctx, *slackAddr, h, log, "slack double") })
+		d := slackdouble.New(slackdouble.WithToken(*slackToken))
+		doubles = append(doubles, double{"slack double", *slackAddr, statePath(slackStateFile), d.Handler(), d})
 	}
 	if *hubspotAddr != "" {
-		h := hubspotdouble.New(hubspotdouble.Options{Token: *hubspotToken}).Handler()
-		g.Go(func() error { return serveUntil(ctx, *hubspotAddr, h, log, "hubspot double") })
+		d := hubspotdouble.New(hubspotdouble.Options{Token: *hubspotToken})
+		doubles = append(doubles, double{"hubspot double", *hubspotAddr, statePath(hubspotStateFile), d.Handler(), d})
+	}
+	for _, d := range doubles {
+		if err := loadState(d.state, d.path, log, d.name); err != nil {
+			return fmt.Errorf("doubles: %w", err)
+		}
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, d := range doubles {
+		g.Go(func() error { return serveDouble(ctx, d.addr, d.h, d.state, d.path, log, d.name) })
 	}
 	return g.Wait()
+}
+
+// loadState loads a double's state from path, if there is one to load.
+func loadState(d stateful, path string, log *slog.Logger, name string) error {
+	if path == "" {
+		return nil
+	}
+	err := d.Load(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		log.Info(name+" starts empty", "state_file", path)
+		return nil
+	case err != nil:
+		return fmt.Errorf("%w (move the file away to start empty)", err)
+	}
+	log.Info(name+" loaded its state", "state_file", path)
+	return nil
+}
+
+// serveDouble serves a double until ctx ends; with a path, it saves the
+// double's state there after changes and once more after the server has
+// stopped, so the file holds every answered request.
+func serveDouble(ctx context.Context, addr string, h http.Handler, d stateful, path string, log *slog.Logger, name string) error {
+	if path == "" {
+		return serveUntil(ctx, addr, h, log, name)
+	}
+	saveCtx, stopSaving := context.WithCancel(ctx)
+	saving := make(chan struct{})
+	go func() {
+		defer close(saving)
+		d.AutoSave(saveCtx, path, stateSaveInterval, func(err error) {
+			log.Error(name+" could not save its state", "state_file", path, "error", err)
+		})
+	}()
+	err := serveUntil(ctx, addr, h, log, name)
+	stopSaving()
+	<-saving
+	if saveErr := d.Save(path); saveErr != nil {
+		return errors.Join(err, saveErr)
+	}
+	log.Info(name+" saved its state", "state_file", path)
+	return err
 }
 
 func serveUntil(ctx context.Context, addr string, h http.Handler, log *slog.Logger, name string) error {

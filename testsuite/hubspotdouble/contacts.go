@@ -47,6 +47,7 @@ func (d *Double) AddContact(email string, properties map[string]string) Contact 
 			setProp(c, k, v)
 		}
 	}
+	d.changes++
 	return c.snapshot()
 }
 
@@ -65,6 +66,11 @@ func (d *Double) Contact(email string) (Contact, bool) {
 func (d *Double) Contacts() []Contact {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.contactsLocked()
+}
+
+// contactsLocked is every contact, oldest first. Callers hold d.mu.
+func (d *Double) contactsLocked() []Contact {
 	out := make([]Contact, 0, len(d.contacts))
 	for _, c := range d.contacts {
 		out = append(out, c.snapshot())
@@ -239,6 +245,9 @@ func (d *Double) batchUpsert(w http.ResponseWriter, r *http.Request) {
 		res.New = &created
 		res.ObjectWriteTraceID = in.ObjectWriteTraceID
 		resp.Results = append(resp.Results, res)
+	}
+	if len(resp.Results) > 0 {
+		d.changes++
 	}
 	resp.write(w)
 }

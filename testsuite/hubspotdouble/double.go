@@ -3,9 +3,10 @@
 // and property groups endpoints, with HubSpot's request and response shapes,
 // error bodies, rate limit and lifecycle-stage rule. Tests start it on
 // 127.0.0.1 and point the client's base URL at it; `make run` serves its
-// Handler on a fixed port. It can be told to fail at run time (5xx, slow
-// answers, writes whose response is lost) and shows what it holds under
-// GET /_double/state.
+// Handler on a fixed port, keeping its contacts and properties in a JSON
+// file across restarts (Save, Load, AutoSave). It can be told to fail at
+// run time (5xx, slow answers, writes whose response is lost) and shows what
+// it holds under GET /_double/state.
 package hubspotdouble
 
 import (
@@ -78,6 +79,9 @@ type Double struct {
 	counters   Counters
 	faults     Faults
 	rng        *mathrand.Rand
+	changes    uint64 // counts changes to the durable state, for AutoSave
+
+	saveMu sync.Mutex // one Save at a time, so the newest state is written last
 
 	srv *http.Server
 	ln  net.Listener

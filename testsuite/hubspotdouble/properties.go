@@ -181,6 +181,7 @@ func (d *Double) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	g.Archived = false
 	d.addGroupLocked(g)
+	d.changes++
 	writeJSON(w, http.StatusCreated, g)
 }
 
@@ -237,6 +238,7 @@ func (d *Double) createProperty(w http.ResponseWriter, r *http.Request) {
 	p.HubspotDefined, p.Calculated, p.Archived = false, false, false
 	p.ModificationMetadata = ModificationMetadata{Archivable: true}
 	d.addPropertyLocked(p)
+	d.changes++
 	writeJSON(w, http.StatusCreated, d.properties[p.Name])
 }
 

@@ -122,6 +122,9 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		s.stats.Errors++
 		return reply{status: http.StatusOK, body: body}
 	}
+	if method == MethodPostMessage || method == MethodUpdate {
+		s.changes++
+	}
 	if lost, status := s.lose(method); lost {
 		s.stats.ResponsesLost++
 		return reply{lost: true, lostStatus: status}

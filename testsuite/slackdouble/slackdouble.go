@@ -2,8 +2,9 @@
 // the local run: it speaks the real HTTP shapes of auth.test,
 // chat.postMessage, chat.update, conversations.history and
 // conversations.replies, keeps channels, messages, threads and message
-// metadata in memory, enforces a per-channel posting rate, and can be told to
-// fail (5xx, lost responses, slow answers, missing channels, 429s).
+// metadata in memory (and in a JSON file when asked: Save, Load, AutoSave),
+// enforces a per-channel posting rate, and can be told to fail (5xx, lost
+// responses, slow answers, missing channels, 429s).
 //
 // Point slack-go at it with slack.OptionAPIURL(server.APIURL()). Its whole
 // state is served as JSON at GET /_double/state.
@@ -56,6 +57,9 @@ type Server struct {
 	delays           map[string]time.Duration
 	rng              *rand.Rand
 	stats            Stats
+	changes          uint64 // counts changes to the durable state, for AutoSave
+
+	saveMu sync.Mutex // one Save at a time, so the newest state is written last
 
 	srvMu  sync.Mutex
 	srv    *http.Server

@@ -219,6 +219,7 @@ func (s *Server) Reset() {
 	s.channels = make(map[string]*channel)
 	s.limiters = make(map[string]*rate.Limiter)
 	s.stats = Stats{Requests: make(map[string]int)}
+	s.changes++
 }
 
 func (s *Server) serveState(w http.ResponseWriter, _ *http.Request) {

@@ -1,0 +1,195 @@
+package slackdouble
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// stateFormat names the file format Save writes, so that Load refuses a file
+// written by something else (the HubSpot double's, say).
+const stateFormat = "hiresync-slack-double/1"
+
+// savedState is what Save writes: the durable data only. Fault injection,
+// rate buckets and counters start afresh with every process.
+type savedState struct {
+	Format string `json:"format"`
+	// LastTS is the last ts handed out, so a restarted double never hands
+	// out one of the saved ts again, whatever the clock says.
+	LastTS string `json:"last_ts"`
+	// Channels holds each channel's messages in ts order, roots and
+	// replies together.
+	Channels map[string][]Message `json:"channels"`
+}
+
+// Save writes the double's channels, messages, threads, metadata and ts
+// counter to path as JSON, atomically (a temporary file renamed over path),
+// so a reader or a crash never sees half a file.
+func (s *Server) Save(path string) error {
+	_, err := s.save(path)
+	return err
+}
+
+func (s *Server) save(path string) (uint64, error) {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	st := savedState{Format: stateFormat, LastTS: formatTS(s.lastTS), Channels: make(map[string][]Message, len(s.channels))}
+	for id, c := range s.channels {
+		st.Channels[id] = copies(c.msgs)
+	}
+	version := s.changes
+	s.mu.Unlock()
+
+	b, err := json.Marshal(st)
+	if err != nil {
+		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
+	}
+	return version, nil
+}
+
+// Load replaces the double's channels, messages and ts counter with those
+// saved in path; options, faults and counters stay. A missing file is an
+// error that satisfies errors.Is(err, fs.ErrNotExist); a file that is not
+// the double's state is an error naming it.
+func (s *Server) Load(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("load slack double state: %w", err)
+	}
+	channels, lastTS, err := decodeState(b)
+	if err != nil {
+		return fmt.Errorf("load slack double state from %s: %w", path, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels = channels
+	s.lastTS = max(s.lastTS, lastTS)
+	s.changes++
+	return nil
+}
+
+// decodeState checks a saved state and rebuilds the channels from it, with
+// the highest ts it holds.
+func decodeState(b []byte) (map[string]*channel, int64, error) {
+	var st savedState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, 0, fmt.Errorf("not a valid state file: %w", err)
+	}
+	if st.Format != stateFormat {
+		return nil, 0, fmt.Errorf("format %q, want %q", st.Format, stateFormat)
+	}
+	var last int64
+	if st.LastTS != "" {
+		ts, err := parseTS(st.LastTS)
+		if err != nil {
+			return nil, 0, fmt.Errorf("last_ts: %w", err)
+		}
+		last = ts
+	}
+	channels := make(map[string]*channel, len(st.Channels))
+	for id, msgs := range st.Channels {
+		if id == "" {
+			return nil, 0, errors.New("a channel without an id")
+		}
+		c := &channel{byTS: make(map[string]*Message, len(msgs))}
+		for i := range msgs {
+			m := msgs[i]
+			ts, err := parseTS(m.TS)
+			if err != nil {
+				return nil, 0, fmt.Errorf("channel %s, message %d: %w", id, i, err)
+			}
+			if _, dup := c.byTS[m.TS]; dup {
+				return nil, 0, fmt.Errorf("channel %s: two messages with ts %s", id, m.TS)
+			}
+			last = max(last, ts)
+			if m.EditedTS != "" {
+				edited, err := parseTS(m.EditedTS)
+				if err != nil {
+					return nil, 0, fmt.Errorf("channel %s, message %s: edited_ts: %w", id, m.TS, err)
+				}
+				last = max(last, edited)
+			}
+			m.Channel = id
+			c.msgs = append(c.msgs, &m)
+			c.byTS[m.TS] = &m
+		}
+		for _, m := range c.msgs {
+			if m.IsReply() {
+				if root := c.byTS[m.ThreadTS]; root == nil || root.IsReply() {
+					return nil, 0, fmt.Errorf("channel %s: message %s replies in thread %s, which is not a top-level message", id, m.TS, m.ThreadTS)
+				}
+			}
+		}
+		slices.SortStableFunc(c.msgs, func(a, b *Message) int { return cmp.Compare(mustTS(a.TS), mustTS(b.TS)) })
+		channels[id] = c
+	}
+	return channels, last, nil
+}
+
+// AutoSave saves the double to path at the first tick and then after
+// changes, at most once per interval, until ctx ends, so that a process
+// killed without warning loses at most an interval's worth. It does not save when ctx ends: stop serving,
+// then call Save. Failed saves are passed to report (when not nil) and tried
+// again at the next tick.
+func (s *Server) AutoSave(ctx context.Context, path string, interval time.Duration, report func(error)) {
+	var saved uint64
+	written := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		changed := !written || s.changes != saved
+		s.mu.Unlock()
+		if !changed {
+			continue
+		}
+		v, err := s.save(path)
+		if err != nil {
+			if report != nil {
+				report(err)
+			}
+			continue
+		}
+		saved, written = v, true
+	}
+}
+
+// writeFileAtomic writes b to a temporary file beside path and renames it
+// over path.
+func writeFileAtomic(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
