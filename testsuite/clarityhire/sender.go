@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,11 +75,15 @@ type Sender struct {
 	Attempts int
 	// Backoff is the first wait between tries, doubled each time up to
 	// MaxBackoff; defaults 200ms and 5s (ClarityHire's own schedule is far
-	// longer: at once, 5 s, 5 min, …).
+	// longer: at once, 5 s, 5 min, …). A Retry-After in the answer makes
+	// the wait at least that long.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
 	// Now is the signing clock; nil means time.Now.
 	Now func() time.Time
+	// OnRetry, when set, hears of every failed attempt that will be tried
+	// again, and how long the sender waits first.
+	OnRetry func(d Delivery, failed Attempt, wait time.Duration)
 }
 
 // Result is how one delivery ended.
@@ -88,9 +93,31 @@ type Result struct {
 	Body     string
 }
 
-// Send posts d, retrying non-2xx answers and transport errors with a
-// growing pause, and signing each attempt afresh, as ClarityHire does.
-// 4xx other than 408/429 are final.
+// Attempt is one try of a delivery that failed: its number (from 1) and
+// either the answer's status and body or the transport error.
+type Attempt struct {
+	N      int
+	Status int
+	Body   string
+	Err    error
+}
+
+func (a Attempt) String() string {
+	if a.Err != nil {
+		return a.Err.Error()
+	}
+	return fmt.Sprintf("status %d: %s", a.Status, strings.TrimSpace(a.Body))
+}
+
+// ErrEndpointGone is the error of a delivery answered 410 Gone, which
+// disables the endpoint: it is not retried.
+var ErrEndpointGone = errors.New("endpoint answered 410 Gone")
+
+// Send posts d, signing each attempt afresh, as ClarityHire does: any
+// answer but a 2xx, and any transport error, is tried again with a growing
+// pause (longer if Retry-After asks), up to Attempts tries in all. Only 410
+// Gone stops at once. A delivery not accepted in the end is an error that
+// says how many tries were made and what the last one got.
 func (s *Sender) Send(ctx context.Context, d Delivery) (Result, error) {
 	attempts, backoff := s.Attempts, s.Backoff
 	if attempts <= 0 {
@@ -104,31 +131,52 @@ func (s *Sender) Send(ctx context.Context, d Delivery) (Result, error) {
 		maxBackoff = 5 * time.Second
 	}
 	var res Result
-	var lastErr error
-	for res.Attempts < attempts {
+	for {
 		res.Attempts++
-		status, body, err := s.post(ctx, d)
-		res.Status, res.Body, lastErr = status, body, err
+		status, body, retryAfter, err := s.post(ctx, d)
+		res.Status, res.Body = status, body
 		if err == nil && status/100 == 2 {
 			return res, nil
 		}
-		if err == nil && status/100 == 4 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests {
-			return res, nil
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("delivery %s: stopped after %d attempts: %w", d.ID, res.Attempts, ctx.Err())
+		}
+		last := Attempt{N: res.Attempts, Status: status, Body: body, Err: err}
+		if err == nil && status == http.StatusGone {
+			return res, fmt.Errorf("delivery %s: %w, not retried: %s", d.ID, ErrEndpointGone, last)
+		}
+		if res.Attempts >= attempts {
+			return res, fmt.Errorf("delivery %s: gave up after %d attempts: last %s", d.ID, res.Attempts, last)
+		}
+		wait := max(backoff, retryAfter)
+		if s.OnRetry != nil {
+			s.OnRetry(d, last, wait)
 		}
 		select {
 		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(backoff):
+			return res, fmt.Errorf("delivery %s: stopped after %d attempts (last %s): %w", d.ID, res.Attempts, last, ctx.Err())
+		case <-time.After(wait):
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
-	if lastErr != nil {
-		return res, fmt.Errorf("delivery %s: gave up after %d attempts: %w", d.ID, res.Attempts, lastErr)
-	}
-	return res, fmt.Errorf("delivery %s: gave up after %d attempts: last status %d", d.ID, res.Attempts, res.Status)
 }
 
-func (s *Sender) post(ctx context.Context, d Delivery) (int, string, error) {
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(h); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+func (s *Sender) post(ctx context.Context, d Delivery) (status int, body string, wait time.Duration, err error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -139,7 +187,7 @@ func (s *Sender) post(ctx context.Context, d Delivery) (int, string, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(d.Body))
 	if err != nil {
-		return 0, "", err
+		return 0, "", 0, err
 	}
 	ts := now().Unix()
 	sigs := make([]string, 0, len(s.Keys))
@@ -152,9 +200,9 @@ func (s *Sender) post(ctx context.Context, d Delivery) (int, string, error) {
 	req.Header.Set(signature.HeaderSignature, strings.Join(sigs, " "))
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, "", 0, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return resp.StatusCode, string(b), nil
+	return resp.StatusCode, string(b), retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
 }
