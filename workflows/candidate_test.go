@@ -104,16 +104,45 @@ func (h *harness) run(t *testing.T, state hiresync.CandidateState, events ...hir
 	for i, ev := range events {
 		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, ev) }, time.Duration(i+1)*time.Minute)
 	}
-	var timeline []hiresync.TimelineEntry
+	var tl []hiresync.TimelineEntry
 	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(hiresync.TimelineQuery)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&timeline))
+		tl = timeline(t, h.env)
 		h.env.CancelWorkflow()
 	}, time.Duration(len(events)+1)*time.Minute)
 	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
 	require.True(t, h.env.IsWorkflowCompleted())
-	return timeline
+	return tl
+}
+
+// timeline queries the running workflow's timeline.
+func timeline(t *testing.T, env *sdktest.TestWorkflowEnvironment) []hiresync.TimelineEntry {
+	t.Helper()
+	v, err := env.QueryWorkflow(hiresync.TimelineQuery)
+	require.NoError(t, err)
+	var tl []hiresync.TimelineEntry
+	require.NoError(t, v.Get(&tl))
+	return tl
+}
+
+// redriveAfter runs a new candidate's workflow: it signals events a minute
+// apart, reads the timeline, signals a re-drive, reads the timeline again
+// and cancels the workflow. It returns the two timelines.
+func redriveAfter(t *testing.T, env *sdktest.TestWorkflowEnvironment, events ...hiresync.Event) (before, after []hiresync.TimelineEntry) {
+	t.Helper()
+	for i, ev := range events {
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, ev) }, time.Duration(i+1)*time.Minute)
+	}
+	n := time.Duration(len(events))
+	env.RegisterDelayedCallback(func() {
+		before = timeline(t, env)
+		env.SignalWorkflow(workflows.RedriveSignal, nil)
+	}, (n+1)*time.Minute)
+	env.RegisterDelayedCallback(func() {
+		after = timeline(t, env)
+		env.CancelWorkflow()
+	}, (n+2)*time.Minute)
+	env.ExecuteWorkflow(hiresync.WorkflowType, hiresync.NewState("cand_7Q2KXW"))
+	return before, after
 }
 
 func types(tl []hiresync.TimelineEntry) []string {
@@ -241,22 +270,7 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil).Once()
 	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 5}, nil)
 
-	sub := sample(t, hiresync.ApplicationSubmitted)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
-	var before, after []hiresync.TimelineEntry
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&before))
-		env.SignalWorkflow(workflows.RedriveSignal, nil)
-	}, 2*time.Minute)
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&after))
-		env.CancelWorkflow()
-	}, 3*time.Minute)
-	env.ExecuteWorkflow(hiresync.WorkflowType, hiresync.NewState("cand_7Q2KXW"))
+	before, after := redriveAfter(t, env, sample(t, hiresync.ApplicationSubmitted))
 
 	require.Len(t, before, 1)
 	require.Equal(t, hiresync.ActionFailed, before[0].Actions[0].Result)
@@ -284,23 +298,7 @@ func TestRootUpdateFailureKeepsTheReply(t *testing.T) {
 	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
 		activities.SlackReplyAndRootResult{Reply: activities.SlackResult{Channel: "C1", TS: "2.0", Adopted: true}, Root: activities.SlackResult{Channel: "C1", TS: "1.0"}}, nil).Once()
 
-	sub, passed := sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, passed) }, 2*time.Minute)
-	var before, after []hiresync.TimelineEntry
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&before))
-		env.SignalWorkflow(workflows.RedriveSignal, nil)
-	}, 3*time.Minute)
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(hiresync.TimelineQuery)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&after))
-		env.CancelWorkflow()
-	}, 4*time.Minute)
-	env.ExecuteWorkflow(hiresync.WorkflowType, hiresync.NewState("cand_7Q2KXW"))
+	before, after := redriveAfter(t, env, sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed))
 
 	require.Len(t, before, 2)
 	acts := before[1].Actions

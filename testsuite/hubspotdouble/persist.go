@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hiresync/hiresync/testsuite/persist"
 )
 
 // stateFormat names the file format Save writes, so that Load refuses a file
@@ -62,7 +63,7 @@ func (d *Double) save(path string) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("save hubspot double state to %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+	if err := persist.WriteFile(path, append(b, '\n')); err != nil {
 		return 0, fmt.Errorf("save hubspot double state to %s: %w", path, err)
 	}
 	return version, nil
@@ -161,59 +162,12 @@ func defaultGroupNames() map[string]bool {
 }
 
 // AutoSave saves the double to path at the first tick and then after
-// changes, at most once per interval, until ctx ends, so that a process
-// killed without warning loses at most an interval's worth. It does not save when ctx ends: stop serving,
-// then call Save. Failed saves are passed to report (when not nil) and tried
-// again at the next tick.
+// changes, at most once per interval, until ctx ends (persist.AutoSave).
 func (d *Double) AutoSave(ctx context.Context, path string, interval time.Duration, report func(error)) {
-	var saved uint64
-	written := false
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	version := func() uint64 {
 		d.mu.Lock()
-		changed := !written || d.changes != saved
-		d.mu.Unlock()
-		if !changed {
-			continue
-		}
-		v, err := d.save(path)
-		if err != nil {
-			if report != nil {
-				report(err)
-			}
-			continue
-		}
-		saved, written = v, true
+		defer d.mu.Unlock()
+		return d.changes
 	}
-}
-
-// writeFileAtomic writes b to a temporary file beside path and renames it
-// over path.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	persist.AutoSave(ctx, interval, version, func() (uint64, error) { return d.save(path) }, report)
 }

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/hiresync/hiresync/testsuite/persist"
 )
 
 // stateFormat names the file format Save writes, so that Load refuses a file
@@ -51,7 +52,7 @@ func (s *Server) save(path string) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+	if err := persist.WriteFile(path, append(b, '\n')); err != nil {
 		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
 	}
 	return version, nil
@@ -137,59 +138,12 @@ func decodeState(b []byte) (map[string]*channel, int64, error) {
 }
 
 // AutoSave saves the double to path at the first tick and then after
-// changes, at most once per interval, until ctx ends, so that a process
-// killed without warning loses at most an interval's worth. It does not save when ctx ends: stop serving,
-// then call Save. Failed saves are passed to report (when not nil) and tried
-// again at the next tick.
+// changes, at most once per interval, until ctx ends (persist.AutoSave).
 func (s *Server) AutoSave(ctx context.Context, path string, interval time.Duration, report func(error)) {
-	var saved uint64
-	written := false
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	version := func() uint64 {
 		s.mu.Lock()
-		changed := !written || s.changes != saved
-		s.mu.Unlock()
-		if !changed {
-			continue
-		}
-		v, err := s.save(path)
-		if err != nil {
-			if report != nil {
-				report(err)
-			}
-			continue
-		}
-		saved, written = v, true
+		defer s.mu.Unlock()
+		return s.changes
 	}
-}
-
-// writeFileAtomic writes b to a temporary file beside path and renames it
-// over path.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	persist.AutoSave(ctx, interval, version, func() (uint64, error) { return s.save(path) }, report)
 }
