@@ -79,7 +79,7 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 			"no Slack channel for job "+req.JobID+" and no default_channel in HIRESYNC_ROUTES", ErrSlackPermanent, nil)
 	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
-	return a.postOnce(ctx, channel, "", req.EventID, func() (string, error) {
+	return a.postOnce(ctx, channel, "", req.EventID, func(ctx context.Context) (string, error) {
 		return a.Slack.PostRoot(ctx, channel, m)
 	})
 }
@@ -91,7 +91,7 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 		return SlackResult{Skipped: slackOff}, nil
 	}
 	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, func() (string, error) {
+	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, func(ctx context.Context) (string, error) {
 		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
 	})
 }
@@ -132,8 +132,28 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // postOnce looks for a message carrying this event id before posting, so a
 // retry after a lost response, a worker crash or a workflow reset adopts the
 // message already there instead of posting it twice.
-func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, post func() (string, error)) (SlackResult, error) {
+//
+// Two rules keep a retry from missing a post that an earlier attempt still
+// has in flight. An attempt stops postMargin before its deadline, so it has
+// given up on its own requests before Temporal, at the deadline, schedules
+// the next attempt. And a retry that finds nothing waits repostSettle and
+// looks once more before posting: long enough for Slack to store a request
+// that reached it just as the earlier attempt gave up.
+func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, post func(context.Context) (string, error)) (SlackResult, error) {
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-postMargin))
+		defer cancel()
+	}
 	ts, found, err := a.Slack.FindPosted(ctx, channel, threadTS, eventID)
+	if err == nil && !found && attemptOf(ctx) > 1 {
+		select {
+		case <-ctx.Done():
+			return SlackResult{}, slackError("wait before looking again", ctx.Err())
+		case <-time.After(repostSettle):
+		}
+		ts, found, err = a.Slack.FindPosted(ctx, channel, threadTS, eventID)
+	}
 	if err != nil {
 		return SlackResult{}, slackError("look for an earlier post", err)
 	}
@@ -141,12 +161,22 @@ func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID st
 		activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", channel)
 		return SlackResult{Channel: channel, TS: ts, Adopted: true}, nil
 	}
-	ts, err = post()
+	ts, err = post(ctx)
 	if err != nil {
 		return SlackResult{}, slackError("post", err)
 	}
 	return SlackResult{Channel: channel, TS: ts}, nil
 }
+
+// postMargin is how long before its deadline a posting attempt gives up
+// (the Slack activities' attempts last 15 s).
+const postMargin = 3 * time.Second
+
+// repostSettle is how long a retried post waits before its second look.
+var repostSettle = 2 * time.Second
+
+// attemptOf is the activity's attempt number (a variable for tests).
+var attemptOf = func(ctx context.Context) int32 { return activity.GetInfo(ctx).Attempt }
 
 // slackError classifies a Slack failure for Temporal's retry policy.
 func slackError(what string, err error) error {

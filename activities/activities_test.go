@@ -1,11 +1,14 @@
 package activities_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -295,6 +298,36 @@ func TestReplyAndUpdateRoot(t *testing.T) {
 	require.NotEmpty(t, res.Reply.TS)
 	require.Equal(t, activities.ErrSlackPermanent+": update root: message_not_found", res.RootFailed)
 	require.Len(t, s.double.Replies(backend, root.TS), 2)
+}
+
+// TestRetryLooksAgainBeforePosting: a retry whose first look finds
+// nothing waits and looks again, and so adopts a post of an earlier attempt
+// that Slack stored just after that first look.
+func TestRetryLooksAgainBeforePosting(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	root := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
+	activities.SetRetrying(t.Cleanup, 500*time.Millisecond)
+	req := replyRequest(root, "evt_stage_2")
+
+	looks := func() int { return s.double.Stats().Requests[slackdouble.MethodConversationsReplies] }
+	before := looks()
+	landed := make(chan string, 1)
+	go func() {
+		// The earlier attempt's post lands once the retry has looked.
+		for looks() == before {
+			runtime.Gosched()
+		}
+		ts, err := s.acts.Slack.Reply(context.Background(), req.Channel, req.ThreadTS, slackpost.Reply(req.Event))
+		assert.NoError(t, err)
+		landed <- ts
+	}()
+
+	res, err := s.reply(t, req)
+	require.NoError(t, err)
+	require.True(t, res.Adopted, "the second look found the late post")
+	require.Equal(t, <-landed, res.TS)
+	require.Len(t, s.double.MessagesForEvent("evt_stage_2"), 1, "never posted twice")
+	require.Equal(t, before+2, looks(), "looked twice")
 }
 
 // TestNeverTwice: a post whose answer was lost took effect; the next
