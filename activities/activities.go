@@ -43,7 +43,7 @@ type Slack interface {
 	PostRoot(ctx context.Context, channel string, m slackpost.Message) (string, error)
 	Reply(ctx context.Context, channel, threadTS string, m slackpost.Message) (string, error)
 	Update(ctx context.Context, channel, ts string, m slackpost.Message) error
-	FindPosted(ctx context.Context, channel, threadTS, eventID string) (string, bool, error)
+	FindPostedSince(ctx context.Context, channel, threadTS, eventID string, since time.Time) (string, bool, error)
 }
 
 // Contacts is what the activities need of HubSpot (hubspot.Syncer).
@@ -79,7 +79,7 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 			"no Slack channel for job "+req.JobID+" and no default_channel in HIRESYNC_ROUTES", ErrSlackPermanent, nil)
 	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
-	return a.postOnce(ctx, channel, "", req.EventID, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, channel, "", req.EventID, req.Since, func(ctx context.Context) (string, error) {
 		return a.Slack.PostRoot(ctx, channel, m)
 	})
 }
@@ -91,7 +91,7 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 		return SlackResult{Skipped: slackOff}, nil
 	}
 	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, func(ctx context.Context) (string, error) {
 		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
 	})
 }
@@ -131,7 +131,9 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 
 // postOnce looks for a message carrying this event id before posting, so a
 // retry after a lost response, a worker crash or a workflow reset adopts the
-// message already there instead of posting it twice.
+// message already there instead of posting it twice. since, when known, is
+// the earliest the message can have been posted: the look-up then reads the
+// whole channel from then on.
 //
 // Two rules keep a retry from missing a post that an earlier attempt still
 // has in flight. An attempt stops postMargin before its deadline, so it has
@@ -139,20 +141,21 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // the next attempt. And a retry that finds nothing waits repostSettle and
 // looks once more before posting: long enough for Slack to store a request
 // that reached it just as the earlier attempt gave up.
-func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, post func(context.Context) (string, error)) (SlackResult, error) {
+func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, since time.Time,
+	post func(context.Context) (string, error)) (SlackResult, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-postMargin))
 		defer cancel()
 	}
-	ts, found, err := a.Slack.FindPosted(ctx, channel, threadTS, eventID)
+	ts, found, err := a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
 	if err == nil && !found && attemptOf(ctx) > 1 {
 		select {
 		case <-ctx.Done():
 			return SlackResult{}, slackError("wait before looking again", ctx.Err())
 		case <-time.After(repostSettle):
 		}
-		ts, found, err = a.Slack.FindPosted(ctx, channel, threadTS, eventID)
+		ts, found, err = a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
 	}
 	if err != nil {
 		return SlackResult{}, slackError("look for an earlier post", err)

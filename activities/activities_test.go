@@ -4,11 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -306,28 +304,39 @@ func TestReplyAndUpdateRoot(t *testing.T) {
 func TestRetryLooksAgainBeforePosting(t *testing.T) {
 	s := newSlack(t, testRoutes(), nil)
 	root := s.mustRoot(t, rootRequest("evt_root_1", "job_BE42"))
-	activities.SetRetrying(t.Cleanup, 500*time.Millisecond)
+	activities.SetRetrying(t.Cleanup, 10*time.Millisecond)
 	req := replyRequest(root, "evt_stage_2")
 
-	looks := func() int { return s.double.Stats().Requests[slackdouble.MethodConversationsReplies] }
-	before := looks()
-	landed := make(chan string, 1)
-	go func() {
+	var landed string
+	late := &lookHook{Slack: s.acts.Slack, afterFirst: func() {
 		// The earlier attempt's post lands once the retry has looked.
-		for looks() == before {
-			runtime.Gosched()
-		}
 		ts, err := s.acts.Slack.Reply(context.Background(), req.Channel, req.ThreadTS, slackpost.Reply(req.Event))
-		assert.NoError(t, err)
-		landed <- ts
-	}()
-
-	res, err := s.reply(t, req)
+		require.NoError(t, err)
+		landed = ts
+	}}
+	acts := *s.acts
+	acts.Slack = late
+	res, err := execute[activities.SlackResult](t, &acts, acts.PostSlackReply, req)
 	require.NoError(t, err)
+	require.Equal(t, 2, late.looks, "looked twice")
 	require.True(t, res.Adopted, "the second look found the late post")
-	require.Equal(t, <-landed, res.TS)
+	require.Equal(t, landed, res.TS)
 	require.Len(t, s.double.MessagesForEvent("evt_stage_2"), 1, "never posted twice")
-	require.Equal(t, before+2, looks(), "looked twice")
+}
+
+// lookHook runs afterFirst once the first look for an earlier post is over.
+type lookHook struct {
+	activities.Slack
+	afterFirst func()
+	looks      int
+}
+
+func (h *lookHook) FindPostedSince(ctx context.Context, channel, threadTS, eventID string, since time.Time) (string, bool, error) {
+	ts, found, err := h.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
+	if h.looks++; h.looks == 1 {
+		h.afterFirst()
+	}
+	return ts, found, err
 }
 
 // TestNeverTwice: a post whose answer was lost took effect; the next

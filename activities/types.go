@@ -1,6 +1,10 @@
 package activities
 
-import "github.com/hiresync/hiresync"
+import (
+	"time"
+
+	"github.com/hiresync/hiresync"
+)
 
 // SlackRootRequest asks for an application's root message, posted once.
 type SlackRootRequest struct {
@@ -10,6 +14,11 @@ type SlackRootRequest struct {
 	// Channel is empty for a new thread: the activity routes the job.
 	Channel string   `json:"channel,omitempty"`
 	View    RootView `json:"view"`
+	// Since is when hiresync received the event: the root cannot have been
+	// posted earlier, so the look-up for an earlier post reads the channel
+	// from then on. Zero (requests of older workflow code) reads the newest
+	// messages only.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // RootView is what the root message shows.

@@ -53,6 +53,7 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 	if app.RootTS == "" {
 		req := activities.SlackRootRequest{
 			EventID: ev.ID, CandidateID: c.CandidateID, JobID: app.JobID, Channel: app.Channel, View: c.view(app),
+			Since: ev.ReceivedAt,
 		}
 		var res activities.SlackResult
 		err := workflow.ExecuteActivity(slackOptions(ctx, "Slack: post root for "+app.JobID), a.PostSlackRoot, req).Get(ctx, &res)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +40,14 @@ const (
 	DefaultHTTPTimeout     = 15 * time.Second
 	DefaultPageSize        = 200
 	DefaultMaxPages        = 5
+	// SincePages bounds FindPostedSince's search: 100 pages of PageSize
+	// messages posted since the event was received.
+	SincePages = 100
 )
+
+// sinceSkew is how far before an event's receipt FindPostedSince reads, for
+// the difference between hiresync's clock and Slack's.
+const sinceSkew = 10 * time.Minute
 
 const (
 	breakerName            = "slack"
@@ -377,11 +385,25 @@ func (p *Poster) do(ctx context.Context, method string, call func() error) error
 // thread's messages. It reads at most MaxPages pages, newest first for the
 // channel: roots are posted shortly before they are looked for.
 func (p *Poster) FindPosted(ctx context.Context, channel, threadTS, eventID string) (string, bool, error) {
+	return p.FindPostedSince(ctx, channel, threadTS, eventID, time.Time{})
+}
+
+// FindPostedSince is FindPosted for a message that cannot have been posted
+// before since (for a root: when hiresync received its event). It reads the
+// channel's top-level messages from sinceSkew before since on, however many
+// pages that takes (up to SincePages), so that a busy channel or a reset
+// days later does not push the message out of reach. A zero since, or a
+// thread, is FindPosted's search.
+func (p *Poster) FindPostedSince(ctx context.Context, channel, threadTS, eventID string, since time.Time) (string, bool, error) {
 	if eventID == "" {
 		return "", false, fmt.Errorf("find posted message in %s: %w", channel, &PermanentError{Code: errCodeMissingEventID})
 	}
+	pages, oldest := p.maxPages, ""
+	if !since.IsZero() && threadTS == "" {
+		pages, oldest = SincePages, strconv.FormatInt(since.Add(-sinceSkew).Unix(), 10)+".000000"
+	}
 	cursor := ""
-	for range p.maxPages {
+	for range pages {
 		var msgs []slack.Message
 		var next string
 		method := MethodConversationsHistory
@@ -390,7 +412,7 @@ func (p *Poster) FindPosted(ctx context.Context, channel, threadTS, eventID stri
 		}
 		err := p.do(ctx, method, func() error {
 			var err error
-			msgs, next, err = p.page(ctx, channel, threadTS, cursor)
+			msgs, next, err = p.page(ctx, channel, threadTS, cursor, oldest)
 			return err
 		})
 		if err != nil {
@@ -411,10 +433,10 @@ func (p *Poster) FindPosted(ctx context.Context, channel, threadTS, eventID stri
 
 // page reads one page of the channel's history, or of a thread, with
 // metadata.
-func (p *Poster) page(ctx context.Context, channel, threadTS, cursor string) ([]slack.Message, string, error) {
+func (p *Poster) page(ctx context.Context, channel, threadTS, cursor, oldest string) ([]slack.Message, string, error) {
 	if threadTS == "" {
 		resp, err := p.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: channel, Cursor: cursor, Limit: p.pageSize, IncludeAllMetadata: true,
+			ChannelID: channel, Cursor: cursor, Limit: p.pageSize, IncludeAllMetadata: true, Oldest: oldest,
 		})
 		if err != nil {
 			return nil, "", err

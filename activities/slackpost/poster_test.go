@@ -132,6 +132,7 @@ func TestFindPosted(t *testing.T) {
 	p := newPoster(t, d, nil)
 	ctx := t.Context()
 
+	start := time.Now()
 	var roots []string
 	for i := range 5 {
 		ts, err := p.PostRoot(ctx, "C1", msg(fmt.Sprintf("evt_root%d", i)))
@@ -167,6 +168,17 @@ func TestFindPosted(t *testing.T) {
 			assert.Equal(t, tt.wantTS, ts)
 		})
 	}
+
+	// Bounded by time instead of pages: the whole channel since the event
+	// was received (less the clock skew allowed), however many pages.
+	narrow := newPoster(t, d, func(c *slackpost.Config) { c.PageSize, c.MaxPages = 2, 2 })
+	ts, found, err := narrow.FindPostedSince(ctx, "C1", "", "evt_root0", start)
+	require.NoError(t, err)
+	assert.True(t, found, "found beyond MaxPages")
+	assert.Equal(t, roots[0], ts)
+	_, found, err = narrow.FindPostedSince(ctx, "C1", "", "evt_root0", start.Add(time.Hour))
+	require.NoError(t, err)
+	assert.False(t, found, "posted before the event was received: not read")
 
 	_, _, err = p.FindPosted(ctx, "C1", "1700000000.000001", "evt_reply")
 	var pe *slackpost.PermanentError
