@@ -214,12 +214,29 @@ service_signal() {
   rm -f "$DIR/$name.pid"
 }
 
+# exited NAME: the service is gone; say so with the last lines of its log.
+exited() {
+  say "$1 exited: see $DIR/$1.log; its last lines:"
+  tail -n 5 "$DIR/$1.log" | cut -c1-400 >&2
+  exit 1
+}
+
+wait_listening() {
+  local i
+  for i in $(seq 1 240); do
+    port_free "$2" || return 0
+    pid_of "$1" >/dev/null || exited "$1"
+    sleep 0.5
+  done
+  die "$1 did not listen on port $2 in 120 s: see $DIR/$1.log"
+}
+
 wait_frontend() {
   local i
   for i in $(seq 1 240); do
     "$TEMPORAL_CLI" operator cluster health --address "$FRONTEND" >/dev/null 2>&1 && return 0
     for s in "${SERVICES[@]}"; do
-      pid_of "$s" >/dev/null || die "$s exited: see $DIR/$s.log"
+      pid_of "$s" >/dev/null || exited "$s"
     done
     sleep 0.5
   done
@@ -285,7 +302,13 @@ start() {
       port_free "$p" || die "port $p is taken: set CLUSTER_PORT_OFFSET"
     done
   fi
-  for s in "${SERVICES[@]}"; do service_start "$s"; done
+  # On a new database every service writes the cluster's metadata record at
+  # start, and all but one of them lose that race and exit ("duplicate key
+  # value violates unique constraint cluster_metadata_info_pkey"). History
+  # goes first, alone; the others start once it listens, the record written.
+  service_start history
+  wait_listening history $((7234 + OFFSET))
+  for s in matching frontend worker; do service_start "$s"; done
   wait_frontend
   setup_namespace
   wait_search_attributes
