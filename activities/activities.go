@@ -79,7 +79,7 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 			"no Slack channel for job "+req.JobID+" and no default_channel in HIRESYNC_ROUTES", ErrSlackPermanent, nil)
 	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
-	return a.postOnce(ctx, channel, "", req.EventID, req.Since, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, channel, "", req.EventID, req.Since, req.Fresh, func(ctx context.Context) (string, error) {
 		return a.Slack.PostRoot(ctx, channel, m)
 	})
 }
@@ -91,7 +91,7 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 		return SlackResult{Skipped: slackOff}, nil
 	}
 	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, req.Fresh, func(ctx context.Context) (string, error) {
 		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
 	})
 }
@@ -135,40 +135,57 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // the earliest the message can have been posted: the look-up then reads the
 // whole channel from then on.
 //
+// A fresh request's first attempt posts without looking: nothing can be
+// there yet, and the look-ups (conversations.history and .replies) are
+// Slack's Tier 3 methods, about 50 calls a minute per workspace, fewer than
+// one a second per channel of posts would need.
+//
 // Two rules keep a retry from missing a post that an earlier attempt still
 // has in flight. An attempt stops postMargin before its deadline, so it has
 // given up on its own requests before Temporal, at the deadline, schedules
 // the next attempt. And a retry that finds nothing waits repostSettle and
 // looks once more before posting: long enough for Slack to store a request
 // that reached it just as the earlier attempt gave up.
-func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, since time.Time,
+func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, since time.Time, fresh bool,
 	post func(context.Context) (string, error)) (SlackResult, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-postMargin))
 		defer cancel()
 	}
+	if retry := attemptOf(ctx) > 1; !fresh || retry {
+		ts, found, err := a.findEarlier(ctx, channel, threadTS, eventID, since, retry)
+		if err != nil {
+			return SlackResult{}, err
+		}
+		if found {
+			activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", channel)
+			return SlackResult{Channel: channel, TS: ts, Adopted: true}, nil
+		}
+	}
+	ts, err := post(ctx)
+	if err != nil {
+		return SlackResult{}, slackError("post", err)
+	}
+	return SlackResult{Channel: channel, TS: ts}, nil
+}
+
+// findEarlier looks for a message carrying the event id; a retry that finds
+// none waits repostSettle and looks once more.
+func (a *Activities) findEarlier(ctx context.Context, channel, threadTS, eventID string, since time.Time, retry bool) (string, bool, error) {
 	ts, found, err := a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
-	if err == nil && !found && attemptOf(ctx) > 1 {
+	if err == nil && !found && retry {
 		select {
 		case <-ctx.Done():
-			return SlackResult{}, slackError("wait before looking again", ctx.Err())
+			return "", false, slackError("wait before looking again", ctx.Err())
 		case <-time.After(repostSettle):
 		}
 		ts, found, err = a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
 	}
 	if err != nil {
-		return SlackResult{}, slackError("look for an earlier post", err)
+		return "", false, slackError("look for an earlier post", err)
 	}
-	if found {
-		activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", channel)
-		return SlackResult{Channel: channel, TS: ts, Adopted: true}, nil
-	}
-	ts, err = post(ctx)
-	if err != nil {
-		return SlackResult{}, slackError("post", err)
-	}
-	return SlackResult{Channel: channel, TS: ts}, nil
+	return ts, found, nil
 }
 
 // postMargin is how long before its deadline a posting attempt gives up

@@ -324,7 +324,8 @@ func TestRetryLooksAgainBeforePosting(t *testing.T) {
 	require.Len(t, s.double.MessagesForEvent("evt_stage_2"), 1, "never posted twice")
 }
 
-// lookHook runs afterFirst once the first look for an earlier post is over.
+// lookHook counts the looks for an earlier post and runs afterFirst, if
+// set, once the first is over.
 type lookHook struct {
 	activities.Slack
 	afterFirst func()
@@ -333,10 +334,54 @@ type lookHook struct {
 
 func (h *lookHook) FindPostedSince(ctx context.Context, channel, threadTS, eventID string, since time.Time) (string, bool, error) {
 	ts, found, err := h.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
-	if h.looks++; h.looks == 1 {
+	if h.looks++; h.looks == 1 && h.afterFirst != nil {
 		h.afterFirst()
 	}
 	return ts, found, err
+}
+
+// TestFreshPostsLookOnlyWhenRetried: the first attempt of a fresh request
+// posts without looking for an earlier post (Slack's look-ups are Tier 3);
+// a request that is not fresh looks on its first attempt, and every retry
+// looks, twice when the first look finds nothing.
+func TestFreshPostsLookOnlyWhenRetried(t *testing.T) {
+	tests := []struct {
+		name  string
+		fresh bool
+		retry bool
+		looks int
+	}{
+		{name: "fresh, first attempt", fresh: true, looks: 0},
+		{name: "not fresh, first attempt", looks: 1},
+		{name: "fresh, retry", fresh: true, retry: true, looks: 2},
+		{name: "not fresh, retry", retry: true, looks: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSlack(t, testRoutes(), nil)
+			if tt.retry {
+				activities.SetRetrying(t.Cleanup, time.Millisecond)
+			}
+			hook := &lookHook{Slack: s.acts.Slack}
+			acts := *s.acts
+			acts.Slack = hook
+
+			rootReq := rootRequest("evt_root_1", "job_BE42")
+			rootReq.Fresh = tt.fresh
+			root, err := execute[activities.SlackResult](t, &acts, acts.PostSlackRoot, rootReq)
+			require.NoError(t, err)
+			require.Equal(t, tt.looks, hook.looks, "looks before the root")
+
+			hook.looks = 0
+			replyReq := replyRequest(root, "evt_stage_2")
+			replyReq.Fresh = tt.fresh
+			reply, err := execute[activities.SlackResult](t, &acts, acts.PostSlackReply, replyReq)
+			require.NoError(t, err)
+			require.Equal(t, tt.looks, hook.looks, "looks before the reply")
+			require.False(t, reply.Adopted)
+			require.Len(t, s.double.MessagesForEvent("evt_stage_2"), 1)
+		})
+	}
 }
 
 // TestNeverTwice: a post whose answer was lost took effect; the next

@@ -19,6 +19,9 @@ type SlackRootRequest struct {
 	// from then on. Zero (requests of older workflow code) reads the newest
 	// messages only.
 	Since time.Time `json:"since,omitzero"`
+	// Fresh says the workflow has never asked for this post before: see
+	// SlackReplyRequest.Fresh.
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // RootView is what the root message shows.
@@ -35,6 +38,12 @@ type SlackReplyRequest struct {
 	Channel  string         `json:"channel"`
 	ThreadTS string         `json:"thread_ts"`
 	Event    hiresync.Event `json:"event"`
+	// Fresh says the workflow has never asked for this post before (it is
+	// neither a re-drive nor in a run made by `temporal workflow reset`), so
+	// the activity's first attempt posts without first looking for an
+	// earlier post; a retry still looks. False, as in requests of older
+	// workflow code, looks on every attempt.
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // SlackUpdateRequest asks for the root message to show a new view.

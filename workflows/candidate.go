@@ -40,6 +40,10 @@ type candidate struct {
 	handledThisRun int
 	// replyWithRoot is replyWithRootChange's version 1.
 	replyWithRoot bool
+	// resetRun is true in a run made by `temporal workflow reset`, and
+	// redriving while failed actions are re-driven: the Slack posts asked for
+	// then may have happened before, so their first attempt looks first.
+	resetRun, redriving bool
 	// jobIDs and stage as last written to search attributes.
 	sentJobs  []string
 	sentStage string
@@ -75,6 +79,10 @@ func (c *candidate) setup(ctx workflow.Context) error {
 		return err
 	}
 	c.replyWithRoot = workflow.GetVersion(ctx, replyWithRootChange, workflow.DefaultVersion, 1) >= 1
+	// A reset run keeps the started event, and so the original run id, of
+	// the run it was reset from.
+	info := workflow.GetInfo(ctx)
+	c.resetRun = info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
 	c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
 	c.publishDetails(ctx)
 	return nil

@@ -266,11 +266,21 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
 	env.RegisterActivity(a)
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{}, perm).Once()
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil).Once()
+	var fresh []bool
+	root := func(res activities.SlackResult, err error) func(context.Context, activities.SlackRootRequest) (activities.SlackResult, error) {
+		return func(_ context.Context, r activities.SlackRootRequest) (activities.SlackResult, error) {
+			fresh = append(fresh, r.Fresh)
+			return res, err
+		}
+	}
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{}, perm)).Once()
+	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)).Once()
 	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 5}, nil)
 
 	before, after := redriveAfter(t, env, sample(t, hiresync.ApplicationSubmitted))
+
+	require.Equal(t, []bool{true, false}, fresh,
+		"the first post is fresh; a re-drive's may have happened before, so it looks first")
 
 	require.Len(t, before, 1)
 	require.Equal(t, hiresync.ActionFailed, before[0].Actions[0].Result)

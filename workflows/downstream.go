@@ -53,7 +53,7 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 	if app.RootTS == "" {
 		req := activities.SlackRootRequest{
 			EventID: ev.ID, CandidateID: c.CandidateID, JobID: app.JobID, Channel: app.Channel, View: c.view(app),
-			Since: ev.ReceivedAt,
+			Since: ev.ReceivedAt, Fresh: c.fresh(),
 		}
 		var res activities.SlackResult
 		err := workflow.ExecuteActivity(slackOptions(ctx, "Slack: post root for "+app.JobID), a.PostSlackRoot, req).Get(ctx, &res)
@@ -64,7 +64,7 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 		return []hiresync.Action{act}
 	}
 
-	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev}
+	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev, Fresh: c.fresh()}
 	replySummary := fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)
 	if !statusChanged && ev.Type != hiresync.ApplicationSubmitted {
 		var res activities.SlackResult
@@ -97,6 +97,10 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 	err = workflow.ExecuteActivity(slackOptions(ctx, updateSummary), a.UpdateSlackRoot, upd).Get(ctx, &res)
 	return append(actions, slackAction("update root", res, err))
 }
+
+// fresh tells the Slack activities that nothing asked for now can have been
+// posted before (see activities.SlackReplyRequest.Fresh).
+func (c *candidate) fresh() bool { return !c.resetRun && !c.redriving }
 
 func slackAction(what string, res activities.SlackResult, err error) hiresync.Action {
 	act := hiresync.Action{Target: "slack", What: what}

@@ -75,6 +75,8 @@ func (c *candidate) act(ctx workflow.Context, ev hiresync.Event, app *hiresync.A
 func (c *candidate) redrive(ctx workflow.Context) {
 	failed := c.Failed
 	c.Failed = nil
+	c.redriving = true
+	defer func() { c.redriving = false }()
 	workflow.GetLogger(ctx).Info("re-driving failed actions", "events", len(failed))
 	for _, f := range failed {
 		app := c.Applications[f.Event.ApplicationKey()]
