@@ -20,7 +20,7 @@ import (
 // TestRecordHistories writes the histories that workflows/replay_test.go
 // replays, from real runs on the dev server. It runs only when asked:
 //
-//	HIRESYNC_RECORD_HISTORIES=workflows/testdata/histories/v1 go test ./testsuite -run TestRecordHistories
+//	HIRESYNC_RECORD_HISTORIES=workflows/testdata/histories/v2 go test ./testsuite -run TestRecordHistories
 //
 // After a deliberate, versioned change to the workflow (workflow.GetVersion),
 // record into a new version's folder and keep the older folders while runs

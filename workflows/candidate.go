@@ -4,6 +4,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hiresync/hiresync"
@@ -34,6 +36,13 @@ func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) erro
 // of two in a row. Runs begun before it keep two until they continue as new.
 const replyWithRootChange = "slack-reply-with-root-update"
 
+// retentionTimerChange is the workflow change (workflow.GetVersion) that
+// keeps one retention timer, re-armed when it fires too early, instead of
+// starting a new one on every event after the candidate's applications are
+// all closed (each of which later fired a workflow task for nothing). Asked
+// once a run, when the applications are first all closed.
+const retentionTimerChange = "one-retention-timer"
+
 // candidate is the workflow's state with the behaviour around it.
 type candidate struct {
 	hiresync.CandidateState
@@ -44,6 +53,12 @@ type candidate struct {
 	// redriving while failed actions are re-driven: the Slack posts asked for
 	// then may have happened before, so their first attempt looks first.
 	resetRun, redriving bool
+	// oneTimer is retentionTimerChange's version 1 (asked once, when known).
+	oneTimer *bool
+	// retention is the pending retention timer and lastSignal when the
+	// last signal was taken (oneTimer only).
+	retention  workflow.Future
+	lastSignal time.Time
 	// jobIDs and stage as last written to search attributes.
 	sentJobs  []string
 	sentStage string
@@ -98,16 +113,17 @@ func (c *candidate) run(ctx workflow.Context) error {
 		sel.AddReceive(events, func(ch workflow.ReceiveChannel, _ bool) {
 			var ev hiresync.Event
 			ch.Receive(ctx, &ev)
+			c.lastSignal = workflow.Now(ctx)
 			c.handle(ctx, ev)
 		})
 		sel.AddReceive(redrive, func(ch workflow.ReceiveChannel, _ bool) {
 			ch.Receive(ctx, nil)
+			c.lastSignal = workflow.Now(ctx)
 			c.redrive(ctx)
 		})
 		retired := false
 		if c.allClosed() {
-			timer := workflow.NewTimer(ctx, c.Options.Retention)
-			sel.AddFuture(timer, func(workflow.Future) { retired = true })
+			sel.AddFuture(c.retentionTimer(ctx), func(f workflow.Future) { retired = c.retentionOver(ctx, f) })
 		}
 		sel.Select(ctx)
 
@@ -126,6 +142,38 @@ func (c *candidate) run(ctx workflow.Context) error {
 			return workflow.NewContinueAsNewError(ctx, CandidateWorkflow, c.carryOver())
 		}
 	}
+}
+
+// retentionTimer is the timer of the retention window: one pending timer
+// for the run (version 1), or a new one each time (runs begun before
+// retentionTimerChange, until they continue as new).
+func (c *candidate) retentionTimer(ctx workflow.Context) workflow.Future {
+	if c.oneTimer == nil {
+		v := workflow.GetVersion(ctx, retentionTimerChange, workflow.DefaultVersion, 1) >= 1
+		c.oneTimer = &v
+	}
+	if !*c.oneTimer {
+		return workflow.NewTimer(ctx, c.Options.Retention)
+	}
+	if c.retention == nil {
+		left := c.Options.Retention
+		if !c.lastSignal.IsZero() {
+			left -= workflow.Now(ctx).Sub(c.lastSignal)
+		}
+		c.retention = workflow.NewTimer(ctx, max(left, time.Second))
+	}
+	return c.retention
+}
+
+// retentionOver is called when the retention timer fires: whether a whole
+// window passed since the last signal (or the workflow was cancelled). When
+// not, the next call to retentionTimer arms a timer for the rest of it.
+func (c *candidate) retentionOver(ctx workflow.Context, timer workflow.Future) bool {
+	if !*c.oneTimer || timer.Get(ctx, nil) != nil {
+		return true
+	}
+	c.retention = nil
+	return workflow.Now(ctx).Sub(c.lastSignal) >= c.Options.Retention
 }
 
 // drain handles every event already delivered, so none is left behind by a

@@ -357,12 +357,21 @@ func TestCompletesAfterRetentionOnceEveryApplicationIsClosed(t *testing.T) {
 	state.Options.Retention = 48 * time.Hour
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationSubmitted)) }, time.Minute)
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationWithdrawn)) }, 2*time.Minute)
-	// A late event inside the window is still handled, and the window restarts.
+	// A late event inside the window is still handled, and the window
+	// restarts; so do repeated deliveries, which are otherwise ignored.
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.InterviewCancelled)) }, 24*time.Hour)
+	for _, at := range []time.Duration{25 * time.Hour, 26 * time.Hour} {
+		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationWithdrawn)) }, at)
+	}
+	timers := 0
+	h.env.SetOnTimerScheduledListener(func(string, time.Duration) { timers++ })
 	start := h.env.Now()
 	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.NoError(t, h.env.GetWorkflowError())
 	require.Len(t, h.calls.replies, 2)
-	require.GreaterOrEqual(t, h.env.Now().Sub(start), 24*time.Hour+48*time.Hour, "completed only a full window after the last event")
+	took := h.env.Now().Sub(start)
+	require.GreaterOrEqual(t, took, 26*time.Hour+48*time.Hour, "completed only a full window after the last delivery")
+	require.Less(t, took, 26*time.Hour+48*time.Hour+time.Minute, "and then at once")
+	require.Equal(t, 2, timers, "one timer, re-armed once for the rest of the window, not one per delivery")
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -25,16 +27,23 @@ import (
 //
 //	v0: before the reply and root update of a status change became one activity
 //	v1: after (workflow.GetVersion "slack-reply-with-root-update" 1)
+//	v2: and one retention timer per run ("one-retention-timer" 1)
 func TestReplayRecordedHistories(t *testing.T) {
-	versions := map[string]struct{ combined bool }{"v0": {false}, "v1": {true}}
+	versions := map[string]struct{ combined, oneTimer bool }{"v0": {false, false}, "v1": {true, false}, "v2": {true, true}}
 	for version, want := range versions {
 		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
 		require.NoError(t, err)
 		require.Len(t, files, 3, "%s: the full story, duplicates/out-of-order and continue-as-new histories", version)
 		for _, f := range files {
 			t.Run(version+"/"+filepath.Base(f), func(t *testing.T) {
-				combined := activityTypes(t, f)["PostSlackReplyAndUpdateRoot"] > 0
+				h := load(t, f)
+				combined := activityTypes(h)["PostSlackReplyAndUpdateRoot"] > 0
 				require.Equal(t, want.combined, combined, "%s is a history of its version", f)
+				timers := eventCount(h, enums.EVENT_TYPE_TIMER_STARTED)
+				require.Equal(t, want.oneTimer && timers > 0, changes(t, h)["one-retention-timer"], "%s is a history of its version", f)
+				if want.oneTimer {
+					require.LessOrEqual(t, timers, 1, "one retention timer")
+				}
 
 				r := worker.NewWorkflowReplayer()
 				r.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
@@ -45,11 +54,15 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// activityTypes counts the activities a recorded history scheduled, by type.
-func activityTypes(t *testing.T, file string) map[string]int {
+func load(t *testing.T, file string) *historypb.History {
 	t.Helper()
 	h, err := client.HistoryFromJSON(mustOpen(t, file), client.HistoryJSONOptions{})
 	require.NoError(t, err)
+	return h
+}
+
+// activityTypes counts the activities a recorded history scheduled, by type.
+func activityTypes(h *historypb.History) map[string]int {
 	n := map[string]int{}
 	for _, e := range h.GetEvents() {
 		if e.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
@@ -57,6 +70,32 @@ func activityTypes(t *testing.T, file string) map[string]int {
 		}
 	}
 	return n
+}
+
+func eventCount(h *historypb.History, typ enums.EventType) int {
+	n := 0
+	for _, e := range h.GetEvents() {
+		if e.GetEventType() == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// changes are the change ids of the workflow.GetVersion markers in h.
+func changes(t *testing.T, h *historypb.History) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, e := range h.GetEvents() {
+		m := e.GetMarkerRecordedEventAttributes()
+		if e.GetEventType() != enums.EVENT_TYPE_MARKER_RECORDED || m.GetMarkerName() != "Version" {
+			continue
+		}
+		var id string
+		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(m.GetDetails()["change-id"], &id))
+		ids[id] = true
+	}
+	return ids
 }
 
 func mustOpen(t *testing.T, file string) *os.File {
