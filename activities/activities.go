@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,9 +34,11 @@ const (
 // that found its downstream's breaker open.
 const openBreakerDelay = 15 * time.Second
 
-// Router picks the Slack channel of a job.
+// Router picks the Slack channel of a job, and lists every channel it
+// routes to (config.Routes).
 type Router interface {
 	Channel(jobID string) string
+	Channels() []string
 }
 
 // Slack is what the activities need of a Slack client (slackpost.Poster).
@@ -78,8 +81,15 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 		return SlackResult{}, temporal.NewNonRetryableApplicationError(
 			"no Slack channel for job "+req.JobID+" and no default_channel in HIRESYNC_ROUTES", ErrSlackPermanent, nil)
 	}
+	// A root that may exist from a run before a reset or a re-drive may be
+	// in the channel the routes named then: look in every routed channel,
+	// so that a routes change never splits a thread.
+	var alsoIn []string
+	if req.Channel == "" && !req.Fresh {
+		alsoIn = slices.DeleteFunc(a.Routes.Channels(), func(ch string) bool { return ch == channel })
+	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
-	return a.postOnce(ctx, channel, "", req.EventID, req.Since, req.Fresh, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, channel, "", req.EventID, req.Since, req.Fresh, alsoIn, func(ctx context.Context) (string, error) {
 		return a.Slack.PostRoot(ctx, channel, m)
 	})
 }
@@ -91,7 +101,7 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 		return SlackResult{Skipped: slackOff}, nil
 	}
 	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, req.Fresh, func(ctx context.Context) (string, error) {
+	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, req.Fresh, nil, func(ctx context.Context) (string, error) {
 		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
 	})
 }
@@ -138,7 +148,8 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // A fresh request's first attempt posts without looking: nothing can be
 // there yet, and the look-ups (conversations.history and .replies) are
 // Slack's Tier 3 methods, about 50 calls a minute per workspace, fewer than
-// one a second per channel of posts would need.
+// one a second per channel of posts would need. alsoIn are more channels
+// where an earlier post may be, looked in once each when channel has none.
 //
 // Two rules keep a retry from missing a post that an earlier attempt still
 // has in flight. An attempt stops postMargin before its deadline, so it has
@@ -147,7 +158,7 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // looks once more before posting: long enough for Slack to store a request
 // that reached it just as the earlier attempt gave up.
 func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID string, since time.Time, fresh bool,
-	post func(context.Context) (string, error)) (SlackResult, error) {
+	alsoIn []string, post func(context.Context) (string, error)) (SlackResult, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-postMargin))
@@ -155,12 +166,20 @@ func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID st
 	}
 	if retry := attemptOf(ctx) > 1; !fresh || retry {
 		ts, found, err := a.findEarlier(ctx, channel, threadTS, eventID, since, retry)
+		at := channel
+		for i := 0; err == nil && !found && i < len(alsoIn); i++ {
+			at = alsoIn[i]
+			ts, found, err = a.Slack.FindPostedSince(ctx, at, threadTS, eventID, since)
+			if err != nil {
+				err = slackError("look for an earlier post", err)
+			}
+		}
 		if err != nil {
 			return SlackResult{}, err
 		}
 		if found {
-			activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", channel)
-			return SlackResult{Channel: channel, TS: ts, Adopted: true}, nil
+			activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", at)
+			return SlackResult{Channel: at, TS: ts, Adopted: true}, nil
 		}
 	}
 	ts, err := post(ctx)

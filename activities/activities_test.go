@@ -343,18 +343,20 @@ func (h *lookHook) FindPostedSince(ctx context.Context, channel, threadTS, event
 // TestFreshPostsLookOnlyWhenRetried: the first attempt of a fresh request
 // posts without looking for an earlier post (Slack's look-ups are Tier 3);
 // a request that is not fresh looks on its first attempt, and every retry
-// looks, twice when the first look finds nothing.
+// looks, twice when the first look finds nothing. A root that is not fresh
+// is also looked for once in the routes' other channel.
 func TestFreshPostsLookOnlyWhenRetried(t *testing.T) {
 	tests := []struct {
-		name  string
-		fresh bool
-		retry bool
-		looks int
+		name       string
+		fresh      bool
+		retry      bool
+		rootLooks  int
+		replyLooks int
 	}{
-		{name: "fresh, first attempt", fresh: true, looks: 0},
-		{name: "not fresh, first attempt", looks: 1},
-		{name: "fresh, retry", fresh: true, retry: true, looks: 2},
-		{name: "not fresh, retry", retry: true, looks: 2},
+		{name: "fresh, first attempt", fresh: true},
+		{name: "not fresh, first attempt", rootLooks: 2, replyLooks: 1},
+		{name: "fresh, retry", fresh: true, retry: true, rootLooks: 2, replyLooks: 2},
+		{name: "not fresh, retry", retry: true, rootLooks: 3, replyLooks: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,18 +372,44 @@ func TestFreshPostsLookOnlyWhenRetried(t *testing.T) {
 			rootReq.Fresh = tt.fresh
 			root, err := execute[activities.SlackResult](t, &acts, acts.PostSlackRoot, rootReq)
 			require.NoError(t, err)
-			require.Equal(t, tt.looks, hook.looks, "looks before the root")
+			require.Equal(t, tt.rootLooks, hook.looks, "looks before the root")
 
 			hook.looks = 0
 			replyReq := replyRequest(root, "evt_stage_2")
 			replyReq.Fresh = tt.fresh
 			reply, err := execute[activities.SlackResult](t, &acts, acts.PostSlackReply, replyReq)
 			require.NoError(t, err)
-			require.Equal(t, tt.looks, hook.looks, "looks before the reply")
+			require.Equal(t, tt.replyLooks, hook.looks, "looks before the reply")
 			require.False(t, reply.Adopted)
 			require.Len(t, s.double.MessagesForEvent("evt_stage_2"), 1)
 		})
 	}
+}
+
+// TestRootFoundInTheChannelOfEarlierRoutes: after the routes gave a job
+// that used the default channel a channel of its own, a root that may have
+// been posted before (a reset run, a re-drive) is found and adopted in the
+// default channel, so the thread is not split; a fresh root goes where the
+// routes say now.
+func TestRootFoundInTheChannelOfEarlierRoutes(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	posted := s.mustRoot(t, rootRequest("evt_root_1", "job_NEW1"))
+	require.Equal(t, hiring, posted.Channel)
+
+	moved := *s.acts
+	moved.Routes = &config.Routes{DefaultChannel: hiring, Jobs: map[string]string{"job_BE42": backend, "job_NEW1": "C0PLATFORM"}}
+	again, err := execute[activities.SlackResult](t, &moved, moved.PostSlackRoot, rootRequest("evt_root_1", "job_NEW1"))
+	require.NoError(t, err)
+	require.True(t, again.Adopted)
+	require.Equal(t, posted, activities.SlackResult{Channel: again.Channel, TS: again.TS})
+	require.Len(t, s.double.MessagesForEvent("evt_root_1"), 1, "never posted twice")
+
+	fresh := rootRequest("evt_root_2", "job_NEW1")
+	fresh.Fresh = true
+	res, err := execute[activities.SlackResult](t, &moved, moved.PostSlackRoot, fresh)
+	require.NoError(t, err)
+	require.False(t, res.Adopted)
+	require.Equal(t, "C0PLATFORM", res.Channel)
 }
 
 // TestNeverTwice: a post whose answer was lost took effect; the next

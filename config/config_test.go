@@ -72,6 +72,10 @@ func TestRoutes(t *testing.T) {
 	require.Equal(t, "C0BACKEND", r.Channel("job_BE42"))
 	require.Equal(t, "C0HIRING", r.Channel("job_OTHER"))
 
+	many, err := config.ParseRoutes("routes.yaml", []byte("default_channel: C0HIRING\njobs:\n  job_BE42: C0BACKEND\n  job_DS07: C0DESIGN\n  job_FE11: C0BACKEND\n  job_HR01: C0HIRING\n"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"C0HIRING", "C0BACKEND", "C0DESIGN"}, many.Channels(), "the default first, then each job channel once")
+
 	bad := []struct {
 		name, yaml, want string
 	}{

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,6 +24,21 @@ func (r *Routes) Channel(jobID string) string {
 		return ch
 	}
 	return r.DefaultChannel
+}
+
+// Channels lists every channel the routes name, the default first, then
+// the jobs' channels in order, each once.
+func (r *Routes) Channels() []string {
+	var out []string
+	if r.DefaultChannel != "" {
+		out = append(out, r.DefaultChannel)
+	}
+	for _, ch := range slices.Sorted(maps.Values(r.Jobs)) {
+		if ch != "" && !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // LoadRoutes reads a routes file; errors name the file and line.
