@@ -165,19 +165,11 @@ func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID st
 		defer cancel()
 	}
 	if retry := attemptOf(ctx) > 1; !fresh || retry {
-		ts, found, err := a.findEarlier(ctx, channel, threadTS, eventID, since, retry)
-		at := channel
-		for i := 0; err == nil && !found && i < len(alsoIn); i++ {
-			at = alsoIn[i]
-			ts, found, err = a.Slack.FindPostedSince(ctx, at, threadTS, eventID, since)
-			if err != nil {
-				err = slackError("look for an earlier post", err)
-			}
-		}
+		at, ts, err := a.findEarlier(ctx, channel, alsoIn, threadTS, eventID, since, retry)
 		if err != nil {
 			return SlackResult{}, err
 		}
-		if found {
+		if ts != "" {
 			activity.GetLogger(ctx).Info("message already posted; adopting it", "event_id", eventID, "channel", at)
 			return SlackResult{Channel: at, TS: ts, Adopted: true}, nil
 		}
@@ -189,22 +181,33 @@ func (a *Activities) postOnce(ctx context.Context, channel, threadTS, eventID st
 	return SlackResult{Channel: channel, TS: ts}, nil
 }
 
-// findEarlier looks for a message carrying the event id; a retry that finds
-// none waits repostSettle and looks once more.
-func (a *Activities) findEarlier(ctx context.Context, channel, threadTS, eventID string, since time.Time, retry bool) (string, bool, error) {
+// findEarlier looks for a message carrying the event id in channel; a retry
+// that finds none waits repostSettle and looks there once more; then it
+// looks once in each of alsoIn. It returns where the message is and its ts,
+// or an empty ts.
+func (a *Activities) findEarlier(ctx context.Context, channel string, alsoIn []string, threadTS, eventID string,
+	since time.Time, retry bool) (string, string, error) {
 	ts, found, err := a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
 	if err == nil && !found && retry {
 		select {
 		case <-ctx.Done():
-			return "", false, slackError("wait before looking again", ctx.Err())
+			return "", "", slackError("wait before looking again", ctx.Err())
 		case <-time.After(repostSettle):
 		}
 		ts, found, err = a.Slack.FindPostedSince(ctx, channel, threadTS, eventID, since)
 	}
-	if err != nil {
-		return "", false, slackError("look for an earlier post", err)
+	at := channel
+	for i := 0; err == nil && !found && i < len(alsoIn); i++ {
+		at = alsoIn[i]
+		ts, found, err = a.Slack.FindPostedSince(ctx, at, threadTS, eventID, since)
 	}
-	return ts, found, nil
+	if err != nil {
+		return "", "", slackError("look for an earlier post", err)
+	}
+	if !found {
+		return "", "", nil
+	}
+	return at, ts, nil
 }
 
 // postMargin is how long before its deadline a posting attempt gives up
