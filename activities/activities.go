@@ -129,14 +129,67 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 		return SlackReplyAndRootResult{}, err
 	}
 	root, err := a.UpdateSlackRoot(ctx, req.Root)
-	var appErr *temporal.ApplicationError
-	switch {
-	case err == nil:
-		return SlackReplyAndRootResult{Reply: reply, Root: root}, nil
-	case errors.As(err, &appErr) && appErr.NonRetryable():
-		return SlackReplyAndRootResult{Reply: reply, RootFailed: appErr.Type() + ": " + appErr.Message()}, nil
+	failed, err := permanent(err)
+	if err != nil {
+		return SlackReplyAndRootResult{}, err
 	}
-	return SlackReplyAndRootResult{}, err
+	return SlackReplyAndRootResult{Reply: reply, Root: root, RootFailed: failed}, nil
+}
+
+// PostSlackThread posts several events of one application in the order
+// they arrived: the root when the thread is new, then each reply, with the
+// root's update after an event that changed it. A write that fails for good
+// is kept in the result and the next one goes on, except that the replies
+// after a failed root are not tried. Any other failure fails the activity;
+// its retry repeats every write, and as a retry it finds and adopts each
+// post already made, so that none is posted twice.
+func (a *Activities) PostSlackThread(ctx context.Context, req SlackThreadRequest) (SlackThreadResult, error) {
+	var out SlackThreadResult
+	channel, thread := req.Channel, req.ThreadTS
+	if req.Root != nil {
+		root, err := a.PostSlackRoot(ctx, *req.Root)
+		failed, err := permanent(err)
+		if err != nil {
+			return SlackThreadResult{}, err
+		}
+		if failed != "" {
+			out.RootFailed = failed
+			for range req.Replies {
+				out.Replies = append(out.Replies, SlackThreadReplyResult{ReplyFailed: "not tried: the root was not posted"})
+			}
+			return out, nil
+		}
+		out.Root = root
+		channel, thread = root.Channel, root.TS
+	}
+	for _, r := range req.Replies {
+		reply := SlackReplyRequest{Channel: channel, ThreadTS: thread, Event: r.Event, Fresh: r.Fresh}
+		var res SlackThreadReplyResult
+		var err error
+		if r.Root == nil {
+			res.Reply, err = a.PostSlackReply(ctx, reply)
+		} else {
+			upd := *r.Root
+			upd.Channel, upd.TS = channel, thread
+			res.SlackReplyAndRootResult, err = a.PostSlackReplyAndUpdateRoot(ctx, SlackReplyAndRootRequest{Reply: reply, Root: upd})
+		}
+		if res.ReplyFailed, err = permanent(err); err != nil {
+			return SlackThreadResult{}, err
+		}
+		out.Replies = append(out.Replies, res)
+	}
+	return out, nil
+}
+
+// permanent splits an activity's error: a permanent failure is described
+// in the words the timeline uses, any other is returned to fail the
+// activity.
+func permanent(err error) (string, error) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		return appErr.Type() + ": " + appErr.Message(), nil
+	}
+	return "", err
 }
 
 // postOnce looks for a message carrying this event id before posting, so a

@@ -847,3 +847,99 @@ func TestStatusLabel(t *testing.T) {
 		require.Equal(t, want, activities.StatusLabel(status), status)
 	}
 }
+
+// replyFault answers Reply for event with err: after posting when posted
+// (the answer was lost), else without.
+type replyFault struct {
+	activities.Slack
+	event  string
+	err    error
+	posted bool
+}
+
+func (f *replyFault) Reply(ctx context.Context, channel, threadTS string, m slackpost.Message) (string, error) {
+	if m.EventID != f.event {
+		return f.Slack.Reply(ctx, channel, threadTS, m)
+	}
+	if f.posted {
+		if _, err := f.Slack.Reply(ctx, channel, threadTS, m); err != nil {
+			return "", err
+		}
+	}
+	return "", f.err
+}
+
+func threadRequest() activities.SlackThreadRequest {
+	root := rootRequest("evt_root_1", "job_BE42")
+	root.Fresh = true
+	upd := updateRequest(activities.SlackResult{}, "evt_root_1", "onsite")
+	return activities.SlackThreadRequest{
+		Root: &root,
+		Replies: []activities.SlackThreadReply{
+			{Event: stageEvent("evt_stage_2"), Fresh: true, Root: &upd},
+			{Event: stageEvent("evt_stage_3"), Fresh: true},
+		},
+	}
+}
+
+// TestPostSlackThread: events that waited together are posted in order in
+// one activity, into the thread it starts; a retry after a lost answer
+// adopts every post already made and posts the rest, never one twice.
+func TestPostSlackThread(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	thread := func(acts *activities.Activities, req activities.SlackThreadRequest) (activities.SlackThreadResult, error) {
+		return execute[activities.SlackThreadResult](t, acts, acts.PostSlackThread, req)
+	}
+	lost := *s.acts
+	lost.Slack = &replyFault{Slack: s.acts.Slack, event: "evt_stage_3", err: context.DeadlineExceeded, posted: true}
+	_, err := thread(&lost, threadRequest())
+	requireFailure(t, err, failure{contains: []string{"deadline"}})
+
+	activities.SetRetrying(t.Cleanup, time.Millisecond)
+	res, err := thread(s.acts, threadRequest())
+	require.NoError(t, err)
+	require.True(t, res.Root.Adopted)
+	require.Equal(t, backend, res.Root.Channel)
+	require.Len(t, res.Replies, 2)
+	for _, r := range res.Replies {
+		require.True(t, r.Reply.Adopted, "posted by the first attempt")
+		require.Empty(t, r.ReplyFailed)
+	}
+	require.Equal(t, activities.SlackResult{Channel: backend, TS: res.Root.TS}, res.Replies[0].Root)
+	for _, id := range []string{"evt_root_1", "evt_stage_2", "evt_stage_3"} {
+		require.Len(t, s.double.MessagesForEvent(id), 1, "%s posted once", id)
+	}
+	replies := s.double.Replies(backend, res.Root.TS)
+	require.Len(t, replies, 2)
+	require.Equal(t, res.Replies[0].Reply.TS, replies[0].TS, "in arrival order")
+	m, ok := s.double.Message(backend, res.Root.TS)
+	require.True(t, ok)
+	require.Contains(t, m.Text, "onsite", "the root shows the view after its event")
+}
+
+// TestPostSlackThreadPermanentFailures: a reply that fails for good is
+// kept in the result and the next goes on; a root that fails for good
+// leaves its replies untried.
+func TestPostSlackThreadPermanentFailures(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	acts := *s.acts
+	acts.Slack = &replyFault{Slack: s.acts.Slack, event: "evt_stage_2", err: &slackpost.PermanentError{Code: "msg_too_long"}}
+	res, err := execute[activities.SlackThreadResult](t, &acts, acts.PostSlackThread, threadRequest())
+	require.NoError(t, err)
+	require.Equal(t, activities.ErrSlackPermanent+": post: msg_too_long", res.Replies[0].ReplyFailed)
+	require.Empty(t, res.Replies[0].Root.TS, "no root update after a failed reply")
+	require.Empty(t, res.Replies[1].ReplyFailed)
+	require.Len(t, s.double.Replies(backend, res.Root.TS), 1)
+
+	s.double.SetChannelError(backend, "not_in_channel")
+	req := threadRequest()
+	req.Root.EventID = "evt_root_9"
+	res, err = execute[activities.SlackThreadResult](t, s.acts, s.acts.PostSlackThread, req)
+	require.NoError(t, err)
+	require.Equal(t, activities.ErrSlackPermanent+": post: not_in_channel", res.RootFailed)
+	require.Len(t, res.Replies, 2)
+	for _, r := range res.Replies {
+		require.Equal(t, "not tried: the root was not posted", r.ReplyFailed)
+	}
+	require.Empty(t, s.double.MessagesForEvent("evt_root_9"))
+}

@@ -73,6 +73,46 @@ type SlackReplyAndRootResult struct {
 	RootFailed string      `json:"root_failed,omitempty"`
 }
 
+// SlackThreadRequest asks for several events of one application, in the
+// order they arrived: its root first when the thread is new, then a reply
+// for each other event, with the root's new view after the events that
+// changed it. The workflow sends one when events waited while it was busy,
+// instead of an activity per event.
+type SlackThreadRequest struct {
+	// Root is the new thread's root; nil when the thread exists.
+	Root *SlackRootRequest `json:"root,omitempty"`
+	// Channel and ThreadTS are the existing thread's (Root nil).
+	Channel  string             `json:"channel,omitempty"`
+	ThreadTS string             `json:"thread_ts,omitempty"`
+	Replies  []SlackThreadReply `json:"replies"`
+}
+
+// SlackThreadReply is one event's reply in a SlackThreadRequest.
+type SlackThreadReply struct {
+	Event hiresync.Event `json:"event"`
+	// Fresh is SlackReplyRequest.Fresh.
+	Fresh bool `json:"fresh,omitempty"`
+	// Root is the root's view after this event, when it changed; the
+	// activity fills in the thread's channel and ts.
+	Root *SlackUpdateRequest `json:"root,omitempty"`
+}
+
+// SlackThreadResult is the outcome of each write of a SlackThreadRequest,
+// in its order. A write that failed for good does not fail the activity:
+// RootFailed and each reply's ReplyFailed and RootFailed say why, and the
+// replies after a root that failed are not tried.
+type SlackThreadResult struct {
+	Root       SlackResult              `json:"root"`
+	RootFailed string                   `json:"root_failed,omitempty"`
+	Replies    []SlackThreadReplyResult `json:"replies"`
+}
+
+// SlackThreadReplyResult is one reply's outcome, and its root update's.
+type SlackThreadReplyResult struct {
+	SlackReplyAndRootResult
+	ReplyFailed string `json:"reply_failed,omitempty"`
+}
+
 // SlackResult says where a message is, and whether it was found already
 // posted (Adopted) rather than posted now, or skipped because Slack is off.
 type SlackResult struct {

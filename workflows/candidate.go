@@ -47,8 +47,9 @@ const retentionTimerChange = "one-retention-timer"
 type candidate struct {
 	hiresync.CandidateState
 	handledThisRun int
-	// replyWithRoot is replyWithRootChange's version 1.
-	replyWithRoot bool
+	// replyWithRoot is replyWithRootChange's version 1, together
+	// togetherChange's.
+	replyWithRoot, together bool
 	// resetRun is true in a run made by `temporal workflow reset`, and
 	// redriving while failed actions are re-driven: the Slack posts asked for
 	// then may have happened before, so their first attempt looks first.
@@ -94,6 +95,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 		return err
 	}
 	c.replyWithRoot = workflow.GetVersion(ctx, replyWithRootChange, workflow.DefaultVersion, 1) >= 1
+	c.together = workflow.GetVersion(ctx, togetherChange, workflow.DefaultVersion, 1) >= 1
 	// A reset run keeps the started event, and so the original run id, of
 	// the run it was reset from.
 	info := workflow.GetInfo(ctx)
@@ -103,7 +105,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// run takes events one at a time until it continues as new or, once every
+// run takes events (one at a time, or all that wait together) until it continues as new or, once every
 // application is closed and the retention window passed quietly, completes.
 func (c *candidate) run(ctx workflow.Context) error {
 	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
@@ -114,7 +116,11 @@ func (c *candidate) run(ctx workflow.Context) error {
 			var ev hiresync.Event
 			ch.Receive(ctx, &ev)
 			c.lastSignal = workflow.Now(ctx)
-			c.handle(ctx, ev)
+			if c.together {
+				c.handleAll(ctx, c.waiting(ch, ev))
+			} else {
+				c.handle(ctx, ev)
+			}
 		})
 		sel.AddReceive(redrive, func(ch workflow.ReceiveChannel, _ bool) {
 			ch.Receive(ctx, nil)
@@ -184,6 +190,12 @@ func (c *candidate) drain(ctx workflow.Context, events workflow.ReceiveChannel) 
 		var ev hiresync.Event
 		if !events.ReceiveAsync(&ev) {
 			return n
+		}
+		if c.together {
+			evs := c.waiting(events, ev)
+			c.handleAll(ctx, evs)
+			n += len(evs)
+			continue
 		}
 		c.handle(ctx, ev)
 		n++

@@ -41,6 +41,12 @@ type calls struct {
 	replies []activities.SlackReplyRequest
 	updates []activities.SlackUpdateRequest
 	changes []activities.ContactChange
+	// threads counts the PostSlackThread activities, whose writes are
+	// recorded with the others.
+	threads int
+	// threadAnswers, when set, answer the next PostSlackThread activities
+	// instead of posting.
+	threadAnswers []func(activities.SlackThreadRequest) (activities.SlackThreadResult, error)
 }
 
 // harness is a test workflow environment with recording activity mocks.
@@ -86,6 +92,37 @@ func newHarness(t *testing.T) *harness {
 				Reply: activities.SlackResult{Channel: r.Reply.Channel, TS: "2.000"},
 				Root:  activities.SlackResult{Channel: r.Root.Channel, TS: r.Root.TS},
 			}, nil
+		}).Maybe()
+	env.OnActivity(a.PostSlackThread, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, r activities.SlackThreadRequest) (activities.SlackThreadResult, error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.threads++
+			if len(c.threadAnswers) > 0 {
+				answer := c.threadAnswers[0]
+				c.threadAnswers = c.threadAnswers[1:]
+				return answer(r)
+			}
+			var res activities.SlackThreadResult
+			channel, thread := r.Channel, r.ThreadTS
+			if r.Root != nil {
+				c.roots = append(c.roots, *r.Root)
+				channel, thread = "C0BACKEND", "1.000"+r.Root.JobID
+				res.Root = activities.SlackResult{Channel: channel, TS: thread}
+			}
+			for _, rep := range r.Replies {
+				c.replies = append(c.replies, activities.SlackReplyRequest{Channel: channel, ThreadTS: thread, Event: rep.Event, Fresh: rep.Fresh})
+				var out activities.SlackThreadReplyResult
+				out.Reply = activities.SlackResult{Channel: channel, TS: "2.000"}
+				if rep.Root != nil {
+					upd := *rep.Root
+					upd.Channel, upd.TS = channel, thread
+					c.updates = append(c.updates, upd)
+					out.Root = activities.SlackResult{Channel: channel, TS: thread}
+				}
+				res.Replies = append(res.Replies, out)
+			}
+			return res, nil
 		}).Maybe()
 	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ch activities.ContactChange) (activities.ContactResult, error) {

@@ -16,13 +16,16 @@ import (
 // a is the typed nil handle through which activities are referenced.
 var a *activities.Activities
 
+// slackAttempt is how long an attempt to post one message may take.
+const slackAttempt = 15 * time.Second
+
 // slackOptions and hubspotOptions are each downstream's activity options:
 // short attempts, retried durably for a day with backoff capped at 30 s (so
 // a candidate's queue moves on soon after the downstream recovers; an open
 // breaker fails those attempts fast); permanent errors are not retried,
 // rate limits set their own next delay.
 func slackOptions(ctx workflow.Context, summary string) workflow.Context {
-	return downstreamOptions(ctx, summary, 15*time.Second, activities.ErrSlackPermanent)
+	return downstreamOptions(ctx, summary, slackAttempt, activities.ErrSlackPermanent)
 }
 
 func hubspotOptions(ctx workflow.Context, summary string) workflow.Context {
@@ -80,14 +83,8 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 		var res activities.SlackReplyAndRootResult
 		err := workflow.ExecuteActivity(slackOptions(ctx, replySummary+", then root to "+strconv.Quote(app.Status)),
 			a.PostSlackReplyAndUpdateRoot, activities.SlackReplyAndRootRequest{Reply: req, Root: upd}).Get(ctx, &res)
-		update := slackAction("update root", res.Root, nil)
-		switch {
-		case err != nil:
-			update.Result, update.Detail = hiresync.ActionSkipped, "not tried: the reply failed"
-		case res.RootFailed != "":
-			update.Result, update.Detail = hiresync.ActionFailed, res.RootFailed
-		}
-		return []hiresync.Action{slackAction("reply", res.Reply, err), update}
+		reply := slackAction("reply", res.Reply, err)
+		return []hiresync.Action{reply, rootUpdateAction(reply, res.Root, res.RootFailed)}
 	}
 
 	// Runs begun before replyWithRootChange keep their two activities.
@@ -101,6 +98,18 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 // fresh tells the Slack activities that nothing asked for now can have been
 // posted before (see activities.SlackReplyRequest.Fresh).
 func (c *candidate) fresh() bool { return !c.resetRun && !c.redriving }
+
+// rootUpdateAction is the action of a root update made after reply.
+func rootUpdateAction(reply hiresync.Action, root activities.SlackResult, failed string) hiresync.Action {
+	update := slackAction("update root", root, nil)
+	switch {
+	case reply.Result == hiresync.ActionFailed:
+		update.Result, update.Detail = hiresync.ActionSkipped, "not tried: the reply failed"
+	case failed != "":
+		update.Result, update.Detail = hiresync.ActionFailed, failed
+	}
+	return update
+}
 
 func slackAction(what string, res activities.SlackResult, err error) hiresync.Action {
 	act := hiresync.Action{Target: "slack", What: what}
@@ -121,14 +130,21 @@ func slackAction(what string, res activities.SlackResult, err error) hiresync.Ac
 
 // hubspot writes the event's part of the contact, per PRODUCT.md's table.
 func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.Action {
-	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
-	change, why := c.contactChange(ctx, ev)
+	change, why := c.contactChange(ctx, ev, c.Contact)
 	if why != "" {
-		act.Result, act.Detail = hiresync.ActionSkipped, why
-		return []hiresync.Action{act}
+		return []hiresync.Action{{Target: "hubspot", What: "upsert contact", Result: hiresync.ActionSkipped, Detail: why}}
 	}
+	return []hiresync.Action{c.syncContact(ctx, "HubSpot: upsert contact for "+ev.Type, change, "", &step{ev: ev, change: change})}
+}
+
+// syncContact writes change, the contact write of steps (one event's, or
+// several merged), and once it is done keeps what was written in the
+// state. It returns the action each of those events gets; also names the
+// other events in its detail.
+func (c *candidate) syncContact(ctx workflow.Context, summary string, change activities.ContactChange, also string, steps ...*step) hiresync.Action {
+	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
 	var res activities.ContactResult
-	err := workflow.ExecuteActivity(hubspotOptions(ctx, "HubSpot: upsert contact for "+ev.Type), a.SyncContact, change).Get(ctx, &res)
+	err := workflow.ExecuteActivity(hubspotOptions(ctx, summary), a.SyncContact, change).Get(ctx, &res)
 	switch {
 	case err != nil:
 		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
@@ -140,20 +156,28 @@ func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.
 		if res.LifecycleAfter != res.LifecycleBefore {
 			act.Detail += fmt.Sprintf(", lifecycle %q → %q", res.LifecycleBefore, res.LifecycleAfter)
 		}
-		if change.FirstName != "" || change.CandidateID != "" {
-			c.Contact.Created = true
+		act.Detail += also
+		for _, s := range steps {
+			wrote(&c.Contact, s.change, s.ev)
 		}
 		if res.LifecycleAfter != "" {
 			c.Contact.Lifecycle = res.LifecycleAfter
 		}
-		if change.Stage != "" {
-			c.Contact.Stage, c.Contact.StageAt = change.Stage, ev.CreatedAt
-		}
-		if change.TalentPool != "" {
-			c.Contact.TalentPool = change.TalentPool
-		}
 	}
-	return []hiresync.Action{act}
+	return act
+}
+
+// wrote keeps in contact what an event's change wrote.
+func wrote(contact *hiresync.ContactState, change activities.ContactChange, ev hiresync.Event) {
+	if change.FirstName != "" || change.CandidateID != "" {
+		contact.Created = true
+	}
+	if change.Stage != "" {
+		contact.Stage, contact.StageAt = change.Stage, ev.CreatedAt
+	}
+	if change.TalentPool != "" {
+		contact.TalentPool = change.TalentPool
+	}
 }
 
 // latePassChange is the workflow change (workflow.GetVersion) that tags a
@@ -162,14 +186,14 @@ func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.
 // marker for it.
 const latePassChange = "talent-pool-on-late-test-pass"
 
-// contactChange maps an event to its contact write, or says why there is
-// none.
-func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event) (activities.ContactChange, string) {
+// contactChange maps an event to its contact write, given what was written
+// to the contact before it, or says why there is none.
+func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event, contact hiresync.ContactState) (activities.ContactChange, string) {
 	if c.Candidate.Email == "" {
 		return activities.ContactChange{}, "candidate has no email: not synced to HubSpot"
 	}
 	ch := activities.ContactChange{EventID: ev.ID, Email: c.Candidate.Email}
-	if !c.Contact.Created || ev.Type == hiresync.ApplicationSubmitted {
+	if !contact.Created || ev.Type == hiresync.ApplicationSubmitted {
 		ch.FirstName = c.Candidate.FirstName
 		ch.LastName = c.Candidate.LastName
 		ch.CandidateID = c.CandidateID
@@ -180,7 +204,7 @@ func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event) (acti
 		ch.Lifecycle = activities.LifecycleIfEmpty
 	}
 	// A stage older than the one written never overwrites it.
-	fresh := c.Contact.Stage == "" || !ev.CreatedAt.Before(c.Contact.StageAt)
+	fresh := contact.Stage == "" || !ev.CreatedAt.Before(contact.StageAt)
 	switch ev.Type {
 	case hiresync.StageChanged:
 		if sc := ev.Data.StageChange; sc != nil && sc.To != "" && fresh {
@@ -201,7 +225,7 @@ func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event) (acti
 	case hiresync.TestPassed, hiresync.TestCompleted:
 		// A test passed after the rejection (or delivered after it) makes
 		// the rejected candidate qualified all the same.
-		if c.PassedTest && c.Rejected && c.Contact.TalentPool == "" &&
+		if c.PassedTest && c.Rejected && contact.TalentPool == "" &&
 			workflow.GetVersion(ctx, latePassChange, workflow.DefaultVersion, 1) >= 1 {
 			ch.TalentPool = activities.TalentPoolQualified
 		}

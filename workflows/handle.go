@@ -10,10 +10,35 @@ import (
 // handle takes one event: dedupe, timeline, status, then Slack and HubSpot
 // side by side.
 func (c *candidate) handle(ctx workflow.Context, ev hiresync.Event) {
-	log := workflow.GetLogger(ctx)
-	if c.Seen[ev.ID] {
-		log.Info("duplicate event ignored", "event_id", ev.ID, "event_type", ev.Type)
+	s := c.take(ctx, ev)
+	if s == nil {
 		return
+	}
+	c.Timeline[s.entry].Actions = c.act(ctx, ev, s.app, s.statusChanged, true, true)
+	c.publish(ctx)
+}
+
+// step is one new event taken into the state, with what its actions need.
+type step struct {
+	ev            hiresync.Event
+	app           *hiresync.ApplicationState
+	statusChanged bool
+	// entry is the event's index in the timeline.
+	entry int
+	// view is the application's root view right after the event, and
+	// change (or noChange, why there is none) its contact write (handleAll
+	// only).
+	view     activities.RootView
+	change   activities.ContactChange
+	noChange string
+}
+
+// take applies a new event to the state (dedupe, candidate, application,
+// timeline, status); nil for a duplicate.
+func (c *candidate) take(ctx workflow.Context, ev hiresync.Event) *step {
+	if c.Seen[ev.ID] {
+		workflow.GetLogger(ctx).Info("duplicate event ignored", "event_id", ev.ID, "event_type", ev.Type)
+		return nil
 	}
 	c.Seen[ev.ID] = true
 	c.handledThisRun++
@@ -28,18 +53,15 @@ func (c *candidate) handle(ctx workflow.Context, ev hiresync.Event) {
 		Application: ev.ApplicationKey(),
 		JobID:       jobID(ev),
 	})
-	entry := len(c.Timeline) - 1
-	statusChanged := c.applyStatus(app, ev)
+	s := &step{ev: ev, app: app, entry: len(c.Timeline) - 1}
+	s.statusChanged = c.applyStatus(app, ev)
 	if ev.Type == hiresync.TestPassed || ev.Type == hiresync.TestCompleted && ev.Data.Test != nil && ev.Data.Test.Passed() {
 		c.PassedTest = true
 	}
 	if ev.Type == hiresync.ApplicationRejected {
 		c.Rejected = true
 	}
-
-	actions := c.act(ctx, ev, app, statusChanged, true, true)
-	c.Timeline[entry].Actions = actions
-	c.publish(ctx)
+	return s
 }
 
 // act runs an event's Slack and HubSpot actions concurrently and records a

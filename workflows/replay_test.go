@@ -28,8 +28,12 @@ import (
 //	v0: before the reply and root update of a status change became one activity
 //	v1: after (workflow.GetVersion "slack-reply-with-root-update" 1)
 //	v2: and one retention timer per run ("one-retention-timer" 1)
+//	v3: and the events waiting in the channel taken together
+//	    ("take-waiting-events-together" 1)
 func TestReplayRecordedHistories(t *testing.T) {
-	versions := map[string]struct{ combined, oneTimer bool }{"v0": {false, false}, "v1": {true, false}, "v2": {true, true}}
+	versions := map[string]struct{ combined, oneTimer, together bool }{
+		"v0": {false, false, false}, "v1": {true, false, false}, "v2": {true, true, false}, "v3": {true, true, true},
+	}
 	for version, want := range versions {
 		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
 		require.NoError(t, err)
@@ -37,8 +41,14 @@ func TestReplayRecordedHistories(t *testing.T) {
 		for _, f := range files {
 			t.Run(version+"/"+filepath.Base(f), func(t *testing.T) {
 				h := load(t, f)
-				combined := activityTypes(h)["PostSlackReplyAndUpdateRoot"] > 0
-				require.Equal(t, want.combined, combined, "%s is a history of its version", f)
+				acts := activityTypes(h)
+				require.Equal(t, want.together, changes(t, h)["take-waiting-events-together"], "%s is a history of its version", f)
+				require.Equal(t, want.together, acts["PostSlackThread"] > 0, "%s has events taken together", f)
+				if !want.together {
+					// In v3 a status change's reply may be in a thread's activity.
+					require.Equal(t, want.combined, acts["PostSlackReplyAndUpdateRoot"] > 0, "%s is a history of its version", f)
+				}
+				require.Equal(t, want.combined, acts["UpdateSlackRoot"] == 0, "%s is a history of its version", f)
 				timers := eventCount(h, enums.EVENT_TYPE_TIMER_STARTED)
 				require.Equal(t, want.oneTimer && timers > 0, changes(t, h)["one-retention-timer"], "%s is a history of its version", f)
 				if want.oneTimer {

@@ -1,0 +1,254 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities"
+)
+
+// togetherChange is the workflow change (workflow.GetVersion) that takes
+// the events waiting in the signal channel together: their Slack posts in
+// one activity per application, their contact writes merged into one. Runs
+// begun before it take one event at a time until they continue as new.
+const togetherChange = "take-waiting-events-together"
+
+// maxTogether bounds how many events are taken together, and so how long
+// one Slack activity posts (at most one message a second per channel).
+const maxTogether = 10
+
+// waiting is first and the events already waiting behind it, up to
+// maxTogether new ones (repeated deliveries do not count).
+func (c *candidate) waiting(events workflow.ReceiveChannel, first hiresync.Event) []hiresync.Event {
+	evs := []hiresync.Event{first}
+	seen := map[string]bool{first.ID: true}
+	for len(seen) < maxTogether {
+		var ev hiresync.Event
+		if !events.ReceiveAsync(&ev) {
+			break
+		}
+		evs = append(evs, ev)
+		if !c.Seen[ev.ID] {
+			seen[ev.ID] = true
+		}
+	}
+	return evs
+}
+
+// handleAll takes events that arrived together, in their order: each into
+// the state as handle would, then their actions, with as few activities as
+// keep every Slack message and contact write the same: one Slack activity
+// per application, and one contact write per run of events with the same
+// email, the runs written in order.
+func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
+	var steps []*step
+	contact := c.Contact // as it will be once the writes before are done
+	for _, ev := range evs {
+		s := c.take(ctx, ev)
+		if s == nil {
+			continue
+		}
+		if s.app != nil {
+			s.view = c.view(s.app)
+		}
+		if s.change, s.noChange = c.contactChange(ctx, ev, contact); s.noChange == "" {
+			wrote(&contact, s.change, ev)
+		}
+		steps = append(steps, s)
+	}
+	if len(steps) == 0 {
+		return
+	}
+
+	slack := make([][]hiresync.Action, len(steps))
+	hubspot := make([]hiresync.Action, len(steps))
+	wg := workflow.NewWaitGroup(ctx)
+	run := func(f func(ctx workflow.Context)) {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			f(ctx)
+		})
+	}
+	for _, idx := range byApplication(steps) {
+		run(func(ctx workflow.Context) {
+			if steps[idx[0]].app == nil {
+				for _, i := range idx {
+					slack[i] = c.slack(ctx, steps[i].ev, nil, false)
+				}
+				return
+			}
+			if len(idx) == 1 {
+				s := steps[idx[0]]
+				slack[idx[0]] = c.slack(ctx, s.ev, s.app, s.statusChanged)
+				return
+			}
+			for n, acts := range c.slackThread(ctx, pick(steps, idx)) {
+				slack[idx[n]] = acts
+			}
+		})
+	}
+	run(func(ctx workflow.Context) {
+		for _, idx := range byEmail(steps) {
+			writes := pick(steps, idx)
+			change, summary, also := writes[0].change, "HubSpot: upsert contact for "+writes[0].ev.Type, ""
+			if len(writes) > 1 {
+				change = merged(writes)
+				summary = fmt.Sprintf("HubSpot: upsert contact for %d events (%s … %s)", len(writes), writes[0].ev.Type, writes[len(writes)-1].ev.Type)
+				also = fmt.Sprintf(" (one write for %d events)", len(writes))
+			}
+			act := c.syncContact(ctx, summary, change, also, writes...)
+			for _, i := range idx {
+				hubspot[i] = act
+			}
+		}
+	})
+	wg.Wait(ctx)
+
+	for i, s := range steps {
+		actions := slack[i]
+		if s.noChange != "" {
+			actions = append(actions, hiresync.Action{Target: "hubspot", What: "upsert contact", Result: hiresync.ActionSkipped, Detail: s.noChange})
+		} else {
+			actions = append(actions, hubspot[i])
+		}
+		c.Timeline[s.entry].Actions = actions
+		if f := (hiresync.FailedEvent{Event: s.ev, Slack: anyFailed(slack[i]), HubSpot: anyFailed(actions[len(slack[i]):])}); f.Slack || f.HubSpot {
+			c.Failed = append(c.Failed, f)
+		}
+	}
+	c.publish(ctx)
+}
+
+// byApplication groups the steps' indexes by application, in the order
+// each application first comes; the steps without one are a group.
+func byApplication(steps []*step) [][]int {
+	var groups [][]int
+	at := map[*hiresync.ApplicationState]int{}
+	for i, s := range steps {
+		g, ok := at[s.app]
+		if !ok {
+			g = len(groups)
+			at[s.app] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// byEmail groups the indexes of the steps that write the contact into runs
+// of the same email (a candidate whose email changed writes both
+// contacts, in order).
+func byEmail(steps []*step) [][]int {
+	var groups [][]int
+	email := ""
+	for i, s := range steps {
+		if s.noChange != "" {
+			continue
+		}
+		if len(groups) == 0 || s.change.Email != email {
+			groups = append(groups, nil)
+			email = s.change.Email
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], i)
+	}
+	return groups
+}
+
+func pick(steps []*step, idx []int) []*step {
+	out := make([]*step, len(idx))
+	for n, i := range idx {
+		out[n] = steps[i]
+	}
+	return out
+}
+
+// merged is one contact write with the effect of the steps' writes in
+// their order: a later value wins, and a hire's lifecycle stage wins over
+// "other only if it has none" whichever came first (that one changes
+// nothing once the contact has a stage).
+func merged(steps []*step) activities.ContactChange {
+	m := steps[0].change
+	later := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	for _, s := range steps[1:] {
+		ch := s.change
+		m.EventID = ch.EventID
+		later(&m.FirstName, ch.FirstName)
+		later(&m.LastName, ch.LastName)
+		later(&m.CandidateID, ch.CandidateID)
+		later(&m.SourceJob, ch.SourceJob)
+		later(&m.ProfileURL, ch.ProfileURL)
+		later(&m.Stage, ch.Stage)
+		later(&m.TalentPool, ch.TalentPool)
+		if m.Lifecycle != activities.LifecycleHired {
+			later(&m.Lifecycle, ch.Lifecycle)
+		}
+	}
+	return m
+}
+
+// slackThread posts the steps of one application in one activity (see
+// activities.PostSlackThread) and returns each step's actions, as slack
+// would have for each.
+func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresync.Action {
+	app := steps[0].app
+	req := activities.SlackThreadRequest{Channel: app.Channel, ThreadTS: app.RootTS}
+	replies, rootEventID := steps, app.RootEventID
+	if app.RootTS == "" {
+		first := steps[0]
+		req.Root = &activities.SlackRootRequest{
+			EventID: first.ev.ID, CandidateID: c.CandidateID, JobID: app.JobID, Channel: app.Channel, View: first.view,
+			Since: first.ev.ReceivedAt, Fresh: c.fresh(),
+		}
+		replies, rootEventID = steps[1:], first.ev.ID
+	}
+	for _, s := range replies {
+		r := activities.SlackThreadReply{Event: s.ev, Fresh: c.fresh()}
+		if s.statusChanged || s.ev.Type == hiresync.ApplicationSubmitted {
+			r.Root = &activities.SlackUpdateRequest{EventID: rootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: s.view}
+		}
+		req.Replies = append(req.Replies, r)
+	}
+
+	// Each post gets the time a single post's attempt has.
+	opts := slackOptions(ctx, fmt.Sprintf("Slack: %d posts in the thread of %s", len(steps), app.JobID))
+	opts = workflow.WithStartToCloseTimeout(opts, time.Duration(len(steps))*slackAttempt)
+	var res activities.SlackThreadResult
+	err := workflow.ExecuteActivity(opts, a.PostSlackThread, req).Get(ctx, &res)
+
+	out := make([][]hiresync.Action, 0, len(steps))
+	if req.Root != nil {
+		root := slackAction("post root", res.Root, err)
+		if res.RootFailed != "" {
+			root.Result, root.Detail = hiresync.ActionFailed, res.RootFailed
+		}
+		if root.Result == hiresync.ActionDone {
+			app.Channel, app.RootTS, app.RootEventID = res.Root.Channel, res.Root.TS, rootEventID
+		}
+		out = append(out, []hiresync.Action{root})
+	}
+	for i, r := range req.Replies {
+		var got activities.SlackThreadReplyResult
+		if err == nil {
+			got = res.Replies[i]
+		}
+		reply := slackAction("reply", got.Reply, err)
+		if got.ReplyFailed != "" {
+			reply.Result, reply.Detail = hiresync.ActionFailed, got.ReplyFailed
+		}
+		acts := []hiresync.Action{reply}
+		if r.Root != nil {
+			acts = append(acts, rootUpdateAction(reply, got.Root, got.RootFailed))
+		}
+		out = append(out, acts)
+	}
+	return out
+}
