@@ -140,17 +140,27 @@ func (a *Activities) PostSlackReplyAndUpdateRoot(ctx context.Context, req SlackR
 // they arrived: the root when the thread is new, then each reply, with the
 // root's update after an event that changed it. A write that fails for good
 // is kept in the result and the next one goes on, except that the replies
-// after a failed root are not tried. Any other failure fails the activity;
-// its retry repeats every write, and as a retry it finds and adopts each
-// post already made, so that none is posted twice.
+// after a failed root are not tried. At a failure that a retry could fix it
+// stops and says so (SlackThreadResult.Stopped): the workflow then posts the
+// rest one activity each, retried as usual. Retrying the whole would repeat
+// the writes already made, each with a look-up, and under a high failure
+// rate might never get through them all.
 func (a *Activities) PostSlackThread(ctx context.Context, req SlackThreadRequest) (SlackThreadResult, error) {
 	var out SlackThreadResult
+	stop := func(err error) (SlackThreadResult, error) {
+		if ctx.Err() != nil {
+			return SlackThreadResult{}, err // past its deadline: nobody waits for a result
+		}
+		activity.GetLogger(ctx).Warn("stopped posting the thread; the rest goes one post at a time", "done", out.Done(req), "error", err)
+		out.Stopped, out.Retry = describe(err), attemptOf(ctx) > 1
+		return out, nil
+	}
 	channel, thread := req.Channel, req.ThreadTS
 	if req.Root != nil {
 		root, err := a.PostSlackRoot(ctx, *req.Root)
 		failed, err := permanent(err)
 		if err != nil {
-			return SlackThreadResult{}, err
+			return stop(err)
 		}
 		if failed != "" {
 			out.RootFailed = failed
@@ -174,7 +184,7 @@ func (a *Activities) PostSlackThread(ctx context.Context, req SlackThreadRequest
 			res.SlackReplyAndRootResult, err = a.PostSlackReplyAndUpdateRoot(ctx, SlackReplyAndRootRequest{Reply: reply, Root: upd})
 		}
 		if res.ReplyFailed, err = permanent(err); err != nil {
-			return SlackThreadResult{}, err
+			return stop(err)
 		}
 		out.Replies = append(out.Replies, res)
 	}
@@ -187,9 +197,19 @@ func (a *Activities) PostSlackThread(ctx context.Context, req SlackThreadRequest
 func permanent(err error) (string, error) {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.NonRetryable() {
-		return appErr.Type() + ": " + appErr.Message(), nil
+		return describe(err), nil
 	}
 	return "", err
+}
+
+// describe is an activity error in the words the timeline uses: its type
+// and message.
+func describe(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type() + ": " + appErr.Message()
+	}
+	return err.Error()
 }
 
 // postOnce looks for a message carrying this event id before posting, so a

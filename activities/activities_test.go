@@ -883,8 +883,10 @@ func threadRequest() activities.SlackThreadRequest {
 }
 
 // TestPostSlackThread: events that waited together are posted in order in
-// one activity, into the thread it starts; a retry after a lost answer
-// adopts every post already made and posts the rest, never one twice.
+// one activity, into the thread it starts. At a failure a retry could fix
+// it stops and says how far it got; the post it stopped at, posted one at a
+// time as the workflow then does, is found and adopted. A retry of the
+// whole activity (after a worker crash) adopts every post already made.
 func TestPostSlackThread(t *testing.T) {
 	s := newSlack(t, testRoutes(), nil)
 	thread := func(acts *activities.Activities, req activities.SlackThreadRequest) (activities.SlackThreadResult, error) {
@@ -892,20 +894,29 @@ func TestPostSlackThread(t *testing.T) {
 	}
 	lost := *s.acts
 	lost.Slack = &replyFault{Slack: s.acts.Slack, event: "evt_stage_3", err: context.DeadlineExceeded, posted: true}
-	_, err := thread(&lost, threadRequest())
-	requireFailure(t, err, failure{contains: []string{"deadline"}})
+	req := threadRequest()
+	res, err := thread(&lost, req)
+	require.NoError(t, err)
+	require.Contains(t, res.Stopped, "deadline")
+	require.Equal(t, 2, res.Done(req), "the root and the first reply")
+	require.Equal(t, backend, res.Root.Channel)
+	require.Len(t, res.Replies, 1)
+	require.Equal(t, activities.SlackResult{Channel: backend, TS: res.Root.TS}, res.Replies[0].Root)
+
+	rest := activities.SlackReplyRequest{Channel: backend, ThreadTS: res.Root.TS, Event: req.Replies[1].Event}
+	again, err := s.reply(t, rest)
+	require.NoError(t, err)
+	require.True(t, again.Adopted, "the post it stopped at had happened")
 
 	activities.SetRetrying(t.Cleanup, time.Millisecond)
-	res, err := thread(s.acts, threadRequest())
+	retried, err := thread(s.acts, threadRequest())
 	require.NoError(t, err)
-	require.True(t, res.Root.Adopted)
-	require.Equal(t, backend, res.Root.Channel)
-	require.Len(t, res.Replies, 2)
-	for _, r := range res.Replies {
-		require.True(t, r.Reply.Adopted, "posted by the first attempt")
-		require.Empty(t, r.ReplyFailed)
+	require.Empty(t, retried.Stopped)
+	require.True(t, retried.Root.Adopted)
+	require.Len(t, retried.Replies, 2)
+	for _, r := range retried.Replies {
+		require.True(t, r.Reply.Adopted, "posted before")
 	}
-	require.Equal(t, activities.SlackResult{Channel: backend, TS: res.Root.TS}, res.Replies[0].Root)
 	for _, id := range []string{"evt_root_1", "evt_stage_2", "evt_stage_3"} {
 		require.Len(t, s.double.MessagesForEvent(id), 1, "%s posted once", id)
 	}
@@ -915,6 +926,29 @@ func TestPostSlackThread(t *testing.T) {
 	m, ok := s.double.Message(backend, res.Root.TS)
 	require.True(t, ok)
 	require.Contains(t, m.Text, "onsite", "the root shows the view after its event")
+}
+
+// TestPostSlackThreadStopsAtTheRoot: a root that fails in a way a retry
+// could fix stops the activity before any reply.
+func TestPostSlackThreadStopsAtTheRoot(t *testing.T) {
+	s := newSlack(t, testRoutes(), nil)
+	s.double.FailNext(slackdouble.MethodPostMessage, 1, http.StatusInternalServerError)
+	req := threadRequest()
+	res, err := execute[activities.SlackThreadResult](t, s.acts, s.acts.PostSlackThread, req)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Stopped)
+	require.Zero(t, res.Done(req))
+	require.False(t, res.Retry)
+	require.Empty(t, s.double.MessagesForEvent("evt_stage_2"))
+
+	// As a retry, it says so: an earlier attempt may have posted any of
+	// the rest.
+	activities.SetRetrying(t.Cleanup, time.Millisecond)
+	s.double.FailNext(slackdouble.MethodPostMessage, 1, http.StatusInternalServerError)
+	res, err = execute[activities.SlackThreadResult](t, s.acts, s.acts.PostSlackThread, req)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Stopped)
+	require.True(t, res.Retry)
 }
 
 // TestPostSlackThreadPermanentFailures: a reply that fails for good is

@@ -105,6 +105,25 @@ type SlackThreadResult struct {
 	Root       SlackResult              `json:"root"`
 	RootFailed string                   `json:"root_failed,omitempty"`
 	Replies    []SlackThreadReplyResult `json:"replies"`
+	// Stopped says why the activity stopped early, at a failure that a
+	// retry could fix (a 5xx, a timeout, a 429, an open breaker). The root,
+	// when asked for, and the replies in Replies are done; the next write
+	// failed and may have happened; the rest were not tried by this
+	// attempt.
+	Stopped string `json:"stopped,omitempty"`
+	// Retry says this was not the activity's first attempt, so an earlier
+	// one (on a worker that died) may have made any of the writes.
+	Retry bool `json:"retry,omitempty"`
+}
+
+// Done is how many of the request's events (the root's, then the
+// replies') are done: those before the one Stopped at.
+func (r SlackThreadResult) Done(req SlackThreadRequest) int {
+	n := len(r.Replies)
+	if req.Root != nil && (r.Root.TS != "" || r.Root.Skipped != "" || r.RootFailed != "") {
+		n++
+	}
+	return n
 }
 
 // SlackThreadReplyResult is one reply's outcome, and its root update's.

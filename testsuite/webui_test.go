@@ -32,16 +32,23 @@ type webUICandidate struct {
 // TestWebUI: what operators see in the Temporal Web UI for two full
 // stories, one ending hired and one rejected — search attributes that find
 // them, the static summary and current details, and a summary on every
-// activity — and no email address in any of it.
+// activity — and no email address in any of it. The hired story comes one
+// event at a time, as ClarityHire sends it over weeks; the rejected one
+// waits whole for the worker, as after an outage, and is taken together.
 func TestWebUI(t *testing.T) {
-	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{NoWorker: true})
 	hired := samplesFor(t, "cand_WEBUI1")
 	require.Equal(t, hiresync.CandidateHired, hired[8].Type, "the samples' newest status event is the hire")
 	rejected := clarityhire.Stories(clarityhire.StoryOptions{Candidates: 1, Seed: 4, Jobs: []string{"job_DS07"}, Prefix: "webui"})
+	require.Len(t, rejected, 7)
 	require.Equal(t, hiresync.ApplicationRejected, rejected[len(rejected)-1].Type, "seed 4's story ends rejected")
-	ds := append(append([]clarityhire.Delivery{}, hired...), rejected...)
-	s.Send(t, ds...)
-	check(t, s, ds, 2*time.Minute)
+	s.Send(t, rejected...)
+	s.StartWorker(t)
+	for i, d := range hired {
+		s.Send(t, d)
+		s.WaitSettled(t, map[string]int{"cand_WEBUI1": i + 1}, time.Minute)
+	}
+	check(t, s, append(append([]clarityhire.Delivery{}, hired...), rejected...), 2*time.Minute)
 
 	cands := []webUICandidate{{
 		id: "cand_WEBUI1", name: "Ada Okafor", job: "job_BE42", jobTitle: "Senior Backend Engineer", status: "hired",
@@ -57,10 +64,8 @@ func TestWebUI(t *testing.T) {
 		id: rejected[0].CandidateID, name: "Ada Tester0", job: "job_DS07", jobTitle: "Product Designer", status: "rejected",
 		lastEvents: []string{rejected[len(rejected)-2].ID, rejected[len(rejected)-1].ID},
 		summaries: []string{
-			"Slack: post root for job_DS07",
-			"Slack: reply test.completed in C0DESIGN",
-			`Slack: reply application.rejected in C0DESIGN, then root to "rejected"`,
-			"HubSpot: upsert contact for application.rejected",
+			`Slack: post root for job_DS07 and 6 replies, then root to "rejected"`,
+			"HubSpot: upsert contact for 3 events (application.submitted … application.rejected)",
 		},
 	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -49,14 +49,14 @@ func downstreamOptions(ctx workflow.Context, summary string, attempt time.Durati
 // slack posts the application's root if it has none yet, else a reply in
 // its thread, and updates the root when its status changed or a late
 // application.submitted filled it in.
-func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync.ApplicationState, statusChanged bool) []hiresync.Action {
+func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync.ApplicationState, statusChanged, fresh bool) []hiresync.Action {
 	if app == nil {
 		return []hiresync.Action{{Target: "slack", What: "post", Result: hiresync.ActionSkipped, Detail: "event has no application"}}
 	}
 	if app.RootTS == "" {
 		req := activities.SlackRootRequest{
 			EventID: ev.ID, CandidateID: c.CandidateID, JobID: app.JobID, Channel: app.Channel, View: c.view(app),
-			Since: ev.ReceivedAt, Fresh: c.fresh(),
+			Since: ev.ReceivedAt, Fresh: fresh,
 		}
 		var res activities.SlackResult
 		err := workflow.ExecuteActivity(slackOptions(ctx, "Slack: post root for "+app.JobID), a.PostSlackRoot, req).Get(ctx, &res)
@@ -67,7 +67,7 @@ func (c *candidate) slack(ctx workflow.Context, ev hiresync.Event, app *hiresync
 		return []hiresync.Action{act}
 	}
 
-	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev, Fresh: c.fresh()}
+	req := activities.SlackReplyRequest{Channel: app.Channel, ThreadTS: app.RootTS, Event: ev, Fresh: fresh}
 	replySummary := fmt.Sprintf("Slack: reply %s in %s", ev.Type, app.Channel)
 	if !statusChanged && ev.Type != hiresync.ApplicationSubmitted {
 		var res activities.SlackResult
@@ -132,7 +132,7 @@ func slackAction(what string, res activities.SlackResult, err error) hiresync.Ac
 func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.Action {
 	change, why := c.contactChange(ctx, ev, c.Contact)
 	if why != "" {
-		return []hiresync.Action{{Target: "hubspot", What: "upsert contact", Result: hiresync.ActionSkipped, Detail: why}}
+		return []hiresync.Action{contactSkipped(why)}
 	}
 	return []hiresync.Action{c.syncContact(ctx, "HubSpot: upsert contact for "+ev.Type, change, "", &step{ev: ev, change: change})}
 }
@@ -165,6 +165,11 @@ func (c *candidate) syncContact(ctx workflow.Context, summary string, change act
 		}
 	}
 	return act
+}
+
+// contactSkipped is the action of an event that writes nothing to HubSpot.
+func contactSkipped(why string) hiresync.Action {
+	return hiresync.Action{Target: "hubspot", What: "upsert contact", Result: hiresync.ActionSkipped, Detail: why}
 }
 
 // wrote keeps in contact what an event's change wrote.

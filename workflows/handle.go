@@ -74,7 +74,7 @@ func (c *candidate) act(ctx workflow.Context, ev hiresync.Event, app *hiresync.A
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			slack = c.slack(ctx, ev, app, statusChanged)
+			slack = c.slack(ctx, ev, app, statusChanged, c.fresh())
 		})
 	}
 	if doHubSpot {

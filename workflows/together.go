@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -44,25 +45,10 @@ func (c *candidate) waiting(events workflow.ReceiveChannel, first hiresync.Event
 // per application, and one contact write per run of events with the same
 // email, the runs written in order.
 func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
-	var steps []*step
-	contact := c.Contact // as it will be once the writes before are done
-	for _, ev := range evs {
-		s := c.take(ctx, ev)
-		if s == nil {
-			continue
-		}
-		if s.app != nil {
-			s.view = c.view(s.app)
-		}
-		if s.change, s.noChange = c.contactChange(ctx, ev, contact); s.noChange == "" {
-			wrote(&contact, s.change, ev)
-		}
-		steps = append(steps, s)
-	}
+	steps := c.takeAll(ctx, evs)
 	if len(steps) == 0 {
 		return
 	}
-
 	slack := make([][]hiresync.Action, len(steps))
 	hubspot := make([]hiresync.Action, len(steps))
 	wg := workflow.NewWaitGroup(ctx)
@@ -77,13 +63,13 @@ func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
 		run(func(ctx workflow.Context) {
 			if steps[idx[0]].app == nil {
 				for _, i := range idx {
-					slack[i] = c.slack(ctx, steps[i].ev, nil, false)
+					slack[i] = c.slack(ctx, steps[i].ev, nil, false, c.fresh())
 				}
 				return
 			}
 			if len(idx) == 1 {
 				s := steps[idx[0]]
-				slack[idx[0]] = c.slack(ctx, s.ev, s.app, s.statusChanged)
+				slack[idx[0]] = c.slack(ctx, s.ev, s.app, s.statusChanged, c.fresh())
 				return
 			}
 			for n, acts := range c.slackThread(ctx, pick(steps, idx)) {
@@ -111,7 +97,7 @@ func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
 	for i, s := range steps {
 		actions := slack[i]
 		if s.noChange != "" {
-			actions = append(actions, hiresync.Action{Target: "hubspot", What: "upsert contact", Result: hiresync.ActionSkipped, Detail: s.noChange})
+			actions = append(actions, contactSkipped(s.noChange))
 		} else {
 			actions = append(actions, hubspot[i])
 		}
@@ -121,6 +107,27 @@ func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
 		}
 	}
 	c.publish(ctx)
+}
+
+// takeAll takes each new event into the state, in order, with its root
+// view and its contact write as they are right after it.
+func (c *candidate) takeAll(ctx workflow.Context, evs []hiresync.Event) []*step {
+	var steps []*step
+	contact := c.Contact // as it will be once the writes before are done
+	for _, ev := range evs {
+		s := c.take(ctx, ev)
+		if s == nil {
+			continue
+		}
+		if s.app != nil {
+			s.view = c.view(s.app)
+		}
+		if s.change, s.noChange = c.contactChange(ctx, ev, contact); s.noChange == "" {
+			wrote(&contact, s.change, ev)
+		}
+		steps = append(steps, s)
+	}
+	return steps
 }
 
 // byApplication groups the steps' indexes by application, in the order
@@ -197,7 +204,10 @@ func merged(steps []*step) activities.ContactChange {
 
 // slackThread posts the steps of one application in one activity (see
 // activities.PostSlackThread) and returns each step's actions, as slack
-// would have for each.
+// would have for each. When the activity stopped early, at a failure a
+// retry could fix, the rest are posted one activity each: the first of them
+// may have been posted, so it looks first, and so do all of them when the
+// activity was a retry (its earlier attempt may have posted any).
 func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresync.Action {
 	app := steps[0].app
 	req := activities.SlackThreadRequest{Channel: app.Channel, ThreadTS: app.RootTS}
@@ -210,22 +220,24 @@ func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresyn
 		}
 		replies, rootEventID = steps[1:], first.ev.ID
 	}
+	status := ""
 	for _, s := range replies {
 		r := activities.SlackThreadReply{Event: s.ev, Fresh: c.fresh()}
 		if s.statusChanged || s.ev.Type == hiresync.ApplicationSubmitted {
 			r.Root = &activities.SlackUpdateRequest{EventID: rootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: s.view}
+			status = s.view.Status
 		}
 		req.Replies = append(req.Replies, r)
 	}
 
 	// Each post gets the time a single post's attempt has.
-	opts := slackOptions(ctx, fmt.Sprintf("Slack: %d posts in the thread of %s", len(steps), app.JobID))
+	opts := slackOptions(ctx, threadSummary(req, app.JobID, status))
 	opts = workflow.WithStartToCloseTimeout(opts, time.Duration(len(steps))*slackAttempt)
 	var res activities.SlackThreadResult
 	err := workflow.ExecuteActivity(opts, a.PostSlackThread, req).Get(ctx, &res)
 
 	out := make([][]hiresync.Action, 0, len(steps))
-	if req.Root != nil {
+	if req.Root != nil && (err != nil || res.Done(req) > 0) {
 		root := slackAction("post root", res.Root, err)
 		if res.RootFailed != "" {
 			root.Result, root.Detail = hiresync.ActionFailed, res.RootFailed
@@ -236,6 +248,9 @@ func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresyn
 		out = append(out, []hiresync.Action{root})
 	}
 	for i, r := range req.Replies {
+		if err == nil && len(out) == res.Done(req) {
+			break
+		}
 		var got activities.SlackThreadReplyResult
 		if err == nil {
 			got = res.Replies[i]
@@ -250,5 +265,25 @@ func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresyn
 		}
 		out = append(out, acts)
 	}
+	if err == nil && res.Stopped != "" {
+		workflow.GetLogger(ctx).Warn("Slack thread stopped early; posting the rest one at a time", "done", len(out), "why", res.Stopped)
+		for i, s := range steps[len(out):] {
+			out = append(out, c.slack(ctx, s.ev, app, s.statusChanged, c.fresh() && i > 0 && !res.Retry))
+		}
+	}
 	return out
+}
+
+// threadSummary is the Web UI's line for a PostSlackThread activity.
+func threadSummary(req activities.SlackThreadRequest, jobID, status string) string {
+	var b strings.Builder
+	if req.Root != nil {
+		fmt.Fprintf(&b, "Slack: post root for %s and %d replies", jobID, len(req.Replies))
+	} else {
+		fmt.Fprintf(&b, "Slack: %d replies in %s", len(req.Replies), req.Channel)
+	}
+	if status != "" {
+		fmt.Fprintf(&b, ", then root to %q", status)
+	}
+	return b.String()
 }

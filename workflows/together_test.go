@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -232,4 +233,44 @@ func TestEventsTogetherWhenTheThreadActivityFails(t *testing.T) {
 	require.Equal(t, hiresync.ActionSkipped, tl[2].Actions[1].Result)
 	require.Len(t, state.Failed, 2)
 	require.Empty(t, state.Applications["app_91XR3"].RootTS)
+}
+
+// TestEventsTogetherStoppedEarlyGoOnOneAtATime: when the thread's activity
+// stops at a failure a retry could fix, what it did stands and the rest is
+// posted one activity each. The post it stopped at may have happened, so
+// that one looks first; after a retry of the activity any of them may have,
+// so all of them look.
+func TestEventsTogetherStoppedEarlyGoOnOneAtATime(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		t.Run(fmt.Sprintf("retry=%v", retry), func(t *testing.T) {
+			h := newHarness(t)
+			h.calls.threadAnswers = append(h.calls.threadAnswers, func(r activities.SlackThreadRequest) (activities.SlackThreadResult, error) {
+				return activities.SlackThreadResult{
+					Root:    activities.SlackResult{Channel: "C0BACKEND", TS: "1.000job_BE42"},
+					Stopped: "SlackUnavailable: post: Slack circuit breaker is open",
+					Retry:   retry,
+				}, nil
+			})
+			evs := []hiresync.Event{otherApplication(t), sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed), sample(t, hiresync.InterviewScheduled)}
+			tl, state := h.runGroups(t, evs)
+
+			require.Equal(t, 1, h.calls.threads)
+			require.Len(t, h.calls.replies, 2, "the two replies, one activity each")
+			require.Equal(t, evs[2].ID, h.calls.replies[0].Event.ID)
+			require.False(t, h.calls.replies[0].Fresh, "the post it stopped at may have happened")
+			require.Equal(t, "1.000job_BE42", h.calls.replies[0].ThreadTS, "in the thread the activity started")
+			require.Equal(t, evs[3].ID, h.calls.replies[1].Event.ID)
+			require.Equal(t, !retry, h.calls.replies[1].Fresh, "after a retry, any may have happened")
+			require.Len(t, h.calls.updates, 1, "test.passed changed the status")
+			for _, e := range tl {
+				for _, act := range e.Actions {
+					if act.Target == "slack" {
+						require.Equal(t, hiresync.ActionDone, act.Result, "%s: %+v", e.Type, act)
+					}
+				}
+			}
+			require.Equal(t, "1.000job_BE42", state.Applications["app_91XR3"].RootTS)
+			require.Empty(t, state.Failed)
+		})
+	}
 }
