@@ -243,6 +243,12 @@ server).
    timelines, Slack and HubSpot with what the events call for, and each process's CPU time during each run
    is read from ` + "`/proc/<pid>/stat`" + ` (see Findings). Each timed run is bounded: 5 minutes on the dev server,
    12 on the cluster.
+   Row 5b (dev server only) sends 150 candidates' stories the same way while no worker runs, as a deploy or
+   an outage leaves them, then starts the worker and times it from its start until every action is done;
+   its baseline leaves the same signals waiting for the do-nothing workflow's worker, started then. A
+   candidate's waiting events are taken together (up to ten: one Slack activity per application, one
+   HubSpot write), which row 5's senders, each candidate's next event some 16 sends later on its sender, rarely leave
+   for it to do; 5b shows what it buys. Its activities per event are counted in ten candidates' histories.
 6. **Memory.** VmHWM (peak resident set) of the ingress and worker processes of row 5, read from
    ` + "`/proc/<pid>/status`" + ` after the run (warm-up included).
 `

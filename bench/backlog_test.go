@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/testsuite"
+	hsworker "github.com/hiresync/hiresync/worker"
+)
+
+// Row 5b: the backlog that builds up while no worker runs (a deploy, an
+// outage), drained once one starts. A candidate's waiting events are taken
+// together (one Slack activity per application, one contact write), so a
+// backlog drains with far fewer activities and workflow tasks than the
+// same events one at a time.
+const backlogCandidates = 150
+
+func benchBacklog(t *testing.T, rep *report, kind engineKind) {
+	eng := startEngine(t, rep, kind)
+	s := testsuite.StartStack(t, eng.addr, unlimited())
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	hc := httpClient(e2eSenders)
+	defer hc.CloseIdleConnections()
+	var retries atomic.Int64
+	viaIngress := retried(viaHTTP(hc, s.WebhookURL, s.Sender.Keys), e2eAttempts, e2eRetryPause, nil, &retries)
+	direct := retried(baselineSender(s.Temporal), e2eAttempts, e2eRetryPause, nil, &retries)
+
+	// hiresync: the backlog through the ingress, then the worker.
+	x, events := backlog(ctx, t, "blg", viaIngress)
+	posts := 0
+	for a := range x.Roots {
+		posts += 1 + len(x.Replies[a])
+	}
+	workerLogs := &testsuite.SyncBuffer{}
+	start := time.Now()
+	wp := testsuite.StartProcess(t, s.WorkerEnv(t), workerLogs, "worker")
+	ps := eng.procs(proc{"worker", wp.Pid()})
+	cpu0 := ps.cpu()
+	_, end, err := settled(ctx, s, x.Events, posts)
+	if err != nil {
+		t.Fatalf("hiresync: %v\nworker log tail:\n%s", err, tail(workerLogs.String(), 3000))
+	}
+	h := run{wall: end.Sub(start), cpu: since(cpu0, ps.cpu())}
+	check := s.Check(ctx, x)
+	if len(check.Problems) > 0 {
+		t.Errorf("the drained backlog is not what the events call for: %s; first problems: %v", check, check.Problems[:min(5, len(check.Problems))])
+	}
+	perEvent, err := activitiesPerEvent(ctx, s, x.Events, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The baseline: the same signals into do-nothing workflows, then their
+	// worker.
+	bx, _ := backlog(ctx, t, "bblg", direct)
+	start = time.Now()
+	bw := worker.New(s.Temporal, baselineQueue, hsworker.Options())
+	bw.RegisterWorkflowWithOptions(baselineWorkflow, workflow.RegisterOptions{Name: baselineWorkflowType})
+	if err := bw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer bw.Stop()
+	last, err := completed(ctx, s.Temporal, bx.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := last.Sub(start)
+
+	heps, beps := float64(events)/h.wall.Seconds(), float64(events)/b.Seconds()
+	t.Logf("%s: backlog of %d events drained in %s (%.0f/s), baseline %s (%.0f/s); %.2f activities per event", kind, events, h.wall, heps, b, beps, perEvent)
+	rep.add(row{
+		ID:       "5b",
+		Temporal: string(kind),
+		What:     fmt.Sprintf("a backlog drained: %d candidates' full stories sent while no worker ran, then the worker started", backlogCandidates),
+		Measured: fmt.Sprintf("%d events in %.1f s: %.0f events/s", events, h.wall.Seconds(), heps),
+		Baseline: fmt.Sprintf("the same signals waiting for the do-nothing workflow's worker: %.1f s, %.0f events/s", b.Seconds(), beps),
+		Ratio:    ratio(heps / beps),
+		Target:   "for reading row 5",
+		Met:      "—",
+		Notes: fmt.Sprintf("timed from the worker's start (hiresync's worker is a process started then; the baseline's is in this one) until every action was done; "+
+			"%.2f activities per event in the histories of 10 candidates (one at a time, each event has a Slack activity and most a HubSpot one); "+
+			"checker: %d lost, %d duplicate roots, %d duplicate replies, %d/%d contacts as mapped, %d problems; worker CPU %.1f s per 1,000 events",
+			perEvent, check.Lost, check.DuplicateRoots, check.DuplicateReplies, check.ContactsAsMapped, check.Contacts, len(check.Problems),
+			h.cpuPer1000(events)[ps.engine]),
+	})
+}
+
+// backlog sends backlogCandidates' stories through send, candidates'
+// ids prefixed, and returns what they call for and how many events they
+// are.
+func backlog(ctx context.Context, t *testing.T, prefix string, send sendFunc) (testsuite.Expectation, int) {
+	t.Helper()
+	its := items(t, backlogCandidates, prefix, 0)
+	x, err := testsuite.Expect(deliveries(its))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sendOrdered(ctx, its, e2eSenders, send); r.errors > 0 {
+		t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
+	}
+	return x, len(its)
+}
+
+// activitiesPerEvent counts the activities in the histories of up to n of
+// the candidates, per event they were sent.
+func activitiesPerEvent(ctx context.Context, s *testsuite.Stack, candidates map[string]int, n int) (float64, error) {
+	acts, events := 0, 0
+	for cand, want := range candidates {
+		if n == 0 {
+			break
+		}
+		n--
+		b, err := s.History(ctx, hiresync.WorkflowID(cand))
+		if err != nil {
+			return 0, err
+		}
+		h, err := client.HistoryFromJSON(bytes.NewReader(b), client.HistoryJSONOptions{})
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range h.GetEvents() {
+			if e.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+				acts++
+			}
+		}
+		events += want
+	}
+	return float64(acts) / float64(max(events, 1)), nil
+}
