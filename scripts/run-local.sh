@@ -31,8 +31,11 @@ export HIRESYNC_ROUTES=${HIRESYNC_ROUTES:-examples/routes.yaml}
 pids=()
 stop() {
   trap - INT TERM EXIT
-  echo
-  echo "stopping…"
+  # Output piped to a reader that Ctrl-C ended too (make run | tee) must
+  # not cut the clean-up short.
+  trap '' PIPE
+  echo 2>/dev/null || true
+  echo "stopping…" 2>/dev/null || true
   for ((i=${#pids[@]}-1; i>=0; i--)); do
     kill -TERM "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
