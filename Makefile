@@ -101,7 +101,7 @@ test: build tools chromium lint
 	$(GO) test -race -p 1 -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
 
-# The benchmarks of BENCHMARKS.md: bounded, loopback only, about 10
+# The benchmarks of BENCHMARKS.md: bounded, loopback only, about 12
 # minutes; rewrites BENCHMARKS.md with the figures of this machine. Rows 1,
 # 5 and 6 run on a dev server and again on a PostgreSQL cluster of their
 # own (scripts/cluster.sh, in /tmp/hiresync-bench-cluster, ports offset by

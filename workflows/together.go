@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -276,14 +275,12 @@ func (c *candidate) slackThread(ctx workflow.Context, steps []*step) [][]hiresyn
 
 // threadSummary is the Web UI's line for a PostSlackThread activity.
 func threadSummary(req activities.SlackThreadRequest, jobID, status string) string {
-	var b strings.Builder
+	line := fmt.Sprintf("Slack: %d replies in %s", len(req.Replies), req.Channel)
 	if req.Root != nil {
-		fmt.Fprintf(&b, "Slack: post root for %s and %d replies", jobID, len(req.Replies))
-	} else {
-		fmt.Fprintf(&b, "Slack: %d replies in %s", len(req.Replies), req.Channel)
+		line = fmt.Sprintf("Slack: post root for %s and %d replies", jobID, len(req.Replies))
 	}
 	if status != "" {
-		fmt.Fprintf(&b, ", then root to %q", status)
+		line += fmt.Sprintf(", then root to %q", status)
 	}
-	return b.String()
+	return line
 }
