@@ -134,14 +134,18 @@ func (c *candidate) hubspot(ctx workflow.Context, ev hiresync.Event) []hiresync.
 	if why != "" {
 		return []hiresync.Action{contactSkipped(why)}
 	}
-	return []hiresync.Action{c.syncContact(ctx, "HubSpot: upsert contact for "+ev.Type, change, "", &step{ev: ev, change: change})}
+	return []hiresync.Action{c.syncContact(ctx, &step{ev: ev, change: change})}
 }
 
-// syncContact writes change, the contact write of steps (one event's, or
-// several merged), and once it is done keeps what was written in the
-// state. It returns the action each of those events gets; also names the
-// other events in its detail.
-func (c *candidate) syncContact(ctx workflow.Context, summary string, change activities.ContactChange, also string, steps ...*step) hiresync.Action {
+// syncContact writes the contact writes of steps (one event's, or several
+// merged into one) and once it is done keeps what was written in the
+// state. It returns the action each of those events gets.
+func (c *candidate) syncContact(ctx workflow.Context, steps ...*step) hiresync.Action {
+	change, summary, also := merged(steps), "HubSpot: upsert contact for "+steps[0].ev.Type, ""
+	if n := len(steps); n > 1 {
+		summary = fmt.Sprintf("HubSpot: upsert contact for %d events (%s … %s)", n, steps[0].ev.Type, steps[n-1].ev.Type)
+		also = fmt.Sprintf(" (one write for %d events)", n)
+	}
 	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
 	var res activities.ContactResult
 	err := workflow.ExecuteActivity(hubspotOptions(ctx, summary), a.SyncContact, change).Get(ctx, &res)

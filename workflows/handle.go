@@ -31,6 +31,9 @@ type step struct {
 	view     activities.RootView
 	change   activities.ContactChange
 	noChange string
+	// slack and hubspot are the actions done for it (handleAll only).
+	slack   []hiresync.Action
+	hubspot hiresync.Action
 }
 
 // take applies a new event to the state (dedupe, candidate, application,

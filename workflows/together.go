@@ -48,8 +48,6 @@ func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
 	if len(steps) == 0 {
 		return
 	}
-	slack := make([][]hiresync.Action, len(steps))
-	hubspot := make([]hiresync.Action, len(steps))
 	wg := workflow.NewWaitGroup(ctx)
 	run := func(f func(ctx workflow.Context)) {
 		wg.Add(1)
@@ -58,50 +56,36 @@ func (c *candidate) handleAll(ctx workflow.Context, evs []hiresync.Event) {
 			f(ctx)
 		})
 	}
-	for _, idx := range byApplication(steps) {
+	for _, group := range byApplication(steps) {
 		run(func(ctx workflow.Context) {
-			if steps[idx[0]].app == nil {
-				for _, i := range idx {
-					slack[i] = c.slack(ctx, steps[i].ev, nil, false, c.fresh())
+			if len(group) == 1 || group[0].app == nil {
+				for _, s := range group {
+					s.slack = c.slack(ctx, s.ev, s.app, s.statusChanged, c.fresh())
 				}
 				return
 			}
-			if len(idx) == 1 {
-				s := steps[idx[0]]
-				slack[idx[0]] = c.slack(ctx, s.ev, s.app, s.statusChanged, c.fresh())
-				return
-			}
-			for n, acts := range c.slackThread(ctx, pick(steps, idx)) {
-				slack[idx[n]] = acts
+			for n, acts := range c.slackThread(ctx, group) {
+				group[n].slack = acts
 			}
 		})
 	}
 	run(func(ctx workflow.Context) {
-		for _, idx := range byEmail(steps) {
-			writes := pick(steps, idx)
-			change, summary, also := writes[0].change, "HubSpot: upsert contact for "+writes[0].ev.Type, ""
-			if len(writes) > 1 {
-				change = merged(writes)
-				summary = fmt.Sprintf("HubSpot: upsert contact for %d events (%s … %s)", len(writes), writes[0].ev.Type, writes[len(writes)-1].ev.Type)
-				also = fmt.Sprintf(" (one write for %d events)", len(writes))
-			}
-			act := c.syncContact(ctx, summary, change, also, writes...)
-			for _, i := range idx {
-				hubspot[i] = act
+		for _, writes := range byEmail(steps) {
+			act := c.syncContact(ctx, writes...)
+			for _, s := range writes {
+				s.hubspot = act
 			}
 		}
 	})
 	wg.Wait(ctx)
 
-	for i, s := range steps {
-		actions := slack[i]
+	for _, s := range steps {
+		hubspot := s.hubspot
 		if s.noChange != "" {
-			actions = append(actions, contactSkipped(s.noChange))
-		} else {
-			actions = append(actions, hubspot[i])
+			hubspot = contactSkipped(s.noChange)
 		}
-		c.Timeline[s.entry].Actions = actions
-		if f := (hiresync.FailedEvent{Event: s.ev, Slack: anyFailed(slack[i]), HubSpot: anyFailed(actions[len(slack[i]):])}); f.Slack || f.HubSpot {
+		c.Timeline[s.entry].Actions = append(s.slack, hubspot)
+		if f := (hiresync.FailedEvent{Event: s.ev, Slack: anyFailed(s.slack), HubSpot: hubspot.Result == hiresync.ActionFailed}); f.Slack || f.HubSpot {
 			c.Failed = append(c.Failed, f)
 		}
 	}
@@ -129,30 +113,29 @@ func (c *candidate) takeAll(ctx workflow.Context, evs []hiresync.Event) []*step 
 	return steps
 }
 
-// byApplication groups the steps' indexes by application, in the order
-// each application first comes; the steps without one are a group.
-func byApplication(steps []*step) [][]int {
-	var groups [][]int
+// byApplication groups the steps by application, in the order each
+// application first comes; the steps without one are a group.
+func byApplication(steps []*step) [][]*step {
+	var groups [][]*step
 	at := map[*hiresync.ApplicationState]int{}
-	for i, s := range steps {
+	for _, s := range steps {
 		g, ok := at[s.app]
 		if !ok {
 			g = len(groups)
 			at[s.app] = g
 			groups = append(groups, nil)
 		}
-		groups[g] = append(groups[g], i)
+		groups[g] = append(groups[g], s)
 	}
 	return groups
 }
 
-// byEmail groups the indexes of the steps that write the contact into runs
-// of the same email (a candidate whose email changed writes both
-// contacts, in order).
-func byEmail(steps []*step) [][]int {
-	var groups [][]int
+// byEmail groups the steps that write the contact into runs of the same
+// email (a candidate whose email changed writes both contacts, in order).
+func byEmail(steps []*step) [][]*step {
+	var groups [][]*step
 	email := ""
-	for i, s := range steps {
+	for _, s := range steps {
 		if s.noChange != "" {
 			continue
 		}
@@ -160,17 +143,9 @@ func byEmail(steps []*step) [][]int {
 			groups = append(groups, nil)
 			email = s.change.Email
 		}
-		groups[len(groups)-1] = append(groups[len(groups)-1], i)
+		groups[len(groups)-1] = append(groups[len(groups)-1], s)
 	}
 	return groups
-}
-
-func pick(steps []*step, idx []int) []*step {
-	out := make([]*step, len(idx))
-	for n, i := range idx {
-		out[n] = steps[i]
-	}
-	return out
 }
 
 // merged is one contact write with the effect of the steps' writes in
