@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress/signature"
@@ -234,11 +233,9 @@ func StartOptions(taskQueue string, ev hiresync.Event) client.StartWorkflowOptio
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			hiresync.CandidateIDAttr.ValueSet(ev.Data.Candidate.ID),
-		),
-		StaticSummary: hiresync.WorkflowSummary(ev),
-		StaticDetails: hiresync.WorkflowDetails(ev),
+		TypedSearchAttributes:    hiresync.StartAttributes(ev),
+		StaticSummary:            hiresync.WorkflowSummary(ev),
+		StaticDetails:            hiresync.WorkflowDetails(ev),
 	}
 }
 

@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/testsuite"
 	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
@@ -68,11 +67,9 @@ func TestRecordHistories(t *testing.T) {
 	var first hiresync.Event
 	require.NoError(t, json.Unmarshal(ds[0].Body, &first))
 	first.ReceivedAt = time.Now().UTC()
+	// The ingress's start, with a state of our own.
 	run, err := s.Temporal.SignalWithStartWorkflow(ctx, hiresync.WorkflowID("cand_REPLAY2"), hiresync.SignalName, first,
-		client.StartWorkflowOptions{
-			ID: hiresync.WorkflowID("cand_REPLAY2"), TaskQueue: s.TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		}, hiresync.WorkflowType, state)
+		ingress.StartOptions(s.TaskQueue, first), hiresync.WorkflowType, state)
 	require.NoError(t, err)
 	s.Send(t, ds[1:6]...)
 	s.WaitSettled(t, map[string]int{"cand_REPLAY2": 6}, 2*time.Minute)

@@ -34,7 +34,8 @@ type webUICandidate struct {
 // them, the static summary and current details, and a summary on every
 // activity — and no email address in any of it. The hired story comes one
 // event at a time, as ClarityHire sends it over weeks; the rejected one
-// waits whole for the worker, as after an outage, and is taken together.
+// waits whole for the worker, as after an outage, and is taken together;
+// its start's search attributes find it before the worker runs.
 func TestWebUI(t *testing.T) {
 	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{NoWorker: true})
 	hired := samplesFor(t, "cand_WEBUI1")
@@ -42,7 +43,31 @@ func TestWebUI(t *testing.T) {
 	rejected := clarityhire.Stories(clarityhire.StoryOptions{Candidates: 1, Seed: 4, Jobs: []string{"job_DS07"}, Prefix: "webui"})
 	require.Len(t, rejected, 7)
 	require.Equal(t, hiresync.ApplicationRejected, rejected[len(rejected)-1].Type, "seed 4's story ends rejected")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Scoped to this test's task queue: other tests share the server.
+	list := func(c *assert.CollectT, query string) []string {
+		q := fmt.Sprintf("%s AND TaskQueue = %q", query, s.TaskQueue)
+		res, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q})
+		if !assert.NoError(c, err, q) {
+			return nil
+		}
+		var ids []string
+		for _, e := range res.Executions {
+			ids = append(ids, e.GetExecution().GetWorkflowId())
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
 	s.Send(t, rejected...)
+	require.Equal(t, hiresync.ApplicationSubmitted, rejected[0].Type)
+	// The start set them: the candidate is found by job and stage before
+	// any worker has run (visibility is eventually consistent).
+	waiting := hiresync.WorkflowID(rejected[0].CandidateID)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, []string{waiting}, list(c, `JobIds = "job_DS07" AND HiringStage = "applied"`))
+	}, time.Minute, 200*time.Millisecond, "found before the worker runs")
 	s.StartWorker(t)
 	for i, d := range hired {
 		s.Send(t, d)
@@ -68,24 +93,8 @@ func TestWebUI(t *testing.T) {
 			"HubSpot: upsert contact for 3 events (application.submitted … application.rejected)",
 		},
 	}}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 
 	t.Run("search attributes find the candidates", func(t *testing.T) {
-		// Scoped to this test's task queue: other tests share the server.
-		list := func(c *assert.CollectT, query string) []string {
-			q := fmt.Sprintf("%s AND TaskQueue = %q", query, s.TaskQueue)
-			res, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q})
-			if !assert.NoError(c, err, q) {
-				return nil
-			}
-			var ids []string
-			for _, e := range res.Executions {
-				ids = append(ids, e.GetExecution().GetWorkflowId())
-			}
-			slices.Sort(ids)
-			return ids
-		}
 		for _, cand := range cands {
 			wid := hiresync.WorkflowID(cand.id)
 			require.EventuallyWithT(t, func(c *assert.CollectT) {

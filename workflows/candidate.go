@@ -101,6 +101,14 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	info := workflow.GetInfo(ctx)
 	c.resetRun = info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
 	c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
+	if info.ContinuedExecutionRunID == "" {
+		// A first run has what the ingress's start set (StartAttributes);
+		// a continued run has its previous run's, which publish kept equal
+		// to the state it carries.
+		sa := workflow.GetTypedSearchAttributes(ctx)
+		c.sentJobs, _ = sa.GetKeywordList(hiresync.JobIDsAttr)
+		c.sentStage, _ = sa.GetKeyword(hiresync.HiringStageAttr)
+	}
 	c.publishDetails(ctx)
 	return nil
 }

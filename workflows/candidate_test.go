@@ -383,9 +383,9 @@ func TestContinueAsNewKeepsDedupeAndThreads(t *testing.T) {
 	require.NotEmpty(t, app.RootTS)
 	require.Len(t, next.Timeline, 2)
 	require.True(t, next.PassedTest)
-	require.Equal(t, workflows.StatusTestPassed, next.Stage, "the candidate's stage is carried")
+	require.Equal(t, hiresync.StatusTestPassed, next.Stage, "the candidate's stage is carried")
 	require.True(t, next.Contact.Created, "the contact state is carried")
-	require.Equal(t, workflows.StatusTestPassed, app.Status)
+	require.Equal(t, hiresync.StatusTestPassed, app.Status)
 }
 
 func TestCompletesAfterRetentionOnceEveryApplicationIsClosed(t *testing.T) {

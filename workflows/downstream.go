@@ -222,11 +222,11 @@ func (c *candidate) contactChange(ctx workflow.Context, ev hiresync.Event, conta
 	case hiresync.CandidateHired:
 		ch.Lifecycle = activities.LifecycleHired
 		if fresh {
-			ch.Stage = StatusHired
+			ch.Stage = hiresync.StatusHired
 		}
 	case hiresync.ApplicationRejected:
 		if fresh {
-			ch.Stage = StatusRejected
+			ch.Stage = hiresync.StatusRejected
 		}
 		if r := ev.Data.Rejection; r != nil && r.Qualified || c.PassedTest {
 			ch.TalentPool = activities.TalentPoolQualified

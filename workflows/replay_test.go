@@ -30,9 +30,13 @@ import (
 //	v2: and one retention timer per run ("one-retention-timer" 1)
 //	v3: and the events waiting in the channel taken together
 //	    ("take-waiting-events-together" 1)
+//	v4: and started with the first event's job (and stage) as search
+//	    attributes (hiresync.StartAttributes), which the workflow reads
+//	    back instead of upserting them
 func TestReplayRecordedHistories(t *testing.T) {
-	versions := map[string]struct{ combined, oneTimer, together bool }{
-		"v0": {false, false, false}, "v1": {true, false, false}, "v2": {true, true, false}, "v3": {true, true, true},
+	versions := map[string]struct{ combined, oneTimer, together, startAttrs bool }{
+		"v0": {false, false, false, false}, "v1": {true, false, false, false}, "v2": {true, true, false, false},
+		"v3": {true, true, true, false}, "v4": {true, true, true, true},
 	}
 	for version, want := range versions {
 		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
@@ -49,6 +53,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 					require.Equal(t, want.combined, acts["PostSlackReplyAndUpdateRoot"] > 0, "%s is a history of its version", f)
 				}
 				require.Equal(t, want.combined, acts["UpdateSlackRoot"] == 0, "%s is a history of its version", f)
+				started := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetSearchAttributes().GetIndexedFields()
+				require.Equal(t, want.startAttrs, started["JobIds"] != nil, "%s is a history of its version", f)
 				timers := eventCount(h, enums.EVENT_TYPE_TIMER_STARTED)
 				require.Equal(t, want.oneTimer && timers > 0, changes(t, h)["one-retention-timer"], "%s is a history of its version", f)
 				if want.oneTimer {

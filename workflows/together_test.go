@@ -112,7 +112,7 @@ func TestEventsThatWaitTogetherShareTheirActivities(t *testing.T) {
 			// HubSpot gets the last value of each property, and the hire.
 			last := h.calls.changes[len(h.calls.changes)-1]
 			require.Equal(t, activities.LifecycleHired, last.Lifecycle)
-			require.Equal(t, workflows.StatusHired, last.Stage)
+			require.Equal(t, hiresync.StatusHired, last.Stage)
 			require.Equal(t, evs[5].ID, last.EventID)
 			require.Equal(t, "ada.okafor@example.com", last.Email)
 			if tt.name == "a new thread" {
@@ -147,7 +147,7 @@ func TestEventsTogetherWriteEachEmailsContact(t *testing.T) {
 	require.Equal(t, "ada.okafor@example.com", h.calls.changes[1].Email)
 	require.Equal(t, "ada@new.example.com", h.calls.changes[2].Email)
 	require.Equal(t, activities.LifecycleHired, h.calls.changes[2].Lifecycle)
-	require.Equal(t, workflows.StatusHired, h.calls.changes[2].Stage)
+	require.Equal(t, hiresync.StatusHired, h.calls.changes[2].Stage)
 }
 
 func TestEventsTogetherRejectedAfterPassedTestJoinTheTalentPool(t *testing.T) {
@@ -159,7 +159,7 @@ func TestEventsTogetherRejectedAfterPassedTestJoinTheTalentPool(t *testing.T) {
 	require.Len(t, h.calls.changes, 2)
 	ch := h.calls.changes[1]
 	require.Equal(t, activities.TalentPoolQualified, ch.TalentPool, "the late pass tags the rejected candidate")
-	require.Equal(t, workflows.StatusRejected, ch.Stage)
+	require.Equal(t, hiresync.StatusRejected, ch.Stage)
 	require.Equal(t, activities.LifecycleIfEmpty, ch.Lifecycle)
 }
 
