@@ -190,7 +190,8 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 		Met:      yes(r >= e2eMinRatio && len(check.Problems) == 0),
 		Notes: fmt.Sprintf("%d senders (deliveries retried: %d to the ingress, %d to the baseline; the ingress's 503 answers, warm-up included: %s); checker: %d lost, %d duplicate roots, %d duplicate replies, %d/%d contacts as mapped, %d problems; %s",
 			e2eSenders, ingressRetries.Load(), baselineRetries.Load(), answered503, check.Lost, check.DuplicateRoots, check.DuplicateReplies,
-			check.ContactsAsMapped, check.Contacts, len(check.Problems), calls) + cpuNote(eng),
+			check.ContactsAsMapped, check.Contacts, len(check.Problems), calls) + cpuNote(eng) +
+			fmt.Sprintf("; other jobs on the machine kept %.2f cores busy during hiresync's run, %.2f and %.2f during the baseline's", h.others, b1.others, b2.others),
 	})
 	rep.add(row{
 		ID:       "6",
@@ -354,12 +355,28 @@ func (p procs) cpu() []time.Duration {
 	return out
 }
 
+// mark starts measuring a run; done returns the CPU time of each process
+// since, and how many cores the rest of the machine (other jobs on it) kept
+// busy meanwhile: /proc/stat's busy time less the processes'.
+func (p procs) mark() (done func() (cpu []time.Duration, others float64)) {
+	cpu0, busy0, start := p.cpu(), machineBusy(), time.Now()
+	return func() ([]time.Duration, float64) {
+		cpu := since(cpu0, p.cpu())
+		rest := machineBusy() - busy0
+		for _, d := range cpu {
+			rest -= d
+		}
+		return cpu, max(rest, 0).Seconds() / time.Since(start).Seconds()
+	}
+}
+
 // run is what one timed run came to.
 type run struct {
 	wall   time.Duration   // first send until done
 	send   time.Duration   // first send until the last was acknowledged
 	posted time.Duration   // first send until Slack held every post
 	cpu    []time.Duration // CPU time per process, as procs
+	others float64         // cores the rest of the machine kept busy
 }
 
 func (r run) cpuPer1000(events int) []float64 {
@@ -422,7 +439,7 @@ func runHiresync(t *testing.T, s *testsuite.Stack, ps procs, its []item, f sendF
 	postsBefore := s.Slack.Stats().Posts
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cpu0 := ps.cpu()
+	done := ps.mark()
 	start := time.Now()
 	r := sendOrdered(ctx, its, e2eSenders, f)
 	if r.errors > 0 {
@@ -432,7 +449,8 @@ func runHiresync(t *testing.T, s *testsuite.Stack, ps procs, its []item, f sendF
 	if err != nil {
 		return run{}, err
 	}
-	return run{wall: end.Sub(start), send: r.wall, posted: posted.Sub(start), cpu: since(cpu0, ps.cpu())}, nil
+	cpu, others := done()
+	return run{wall: end.Sub(start), send: r.wall, posted: posted.Sub(start), cpu: cpu, others: others}, nil
 }
 
 func since(before, after []time.Duration) []time.Duration {
@@ -545,7 +563,7 @@ func runBaseline(t *testing.T, c client.Client, ps procs, its []item, f sendFunc
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cpu0 := ps.cpu()
+	done := ps.mark()
 	start := time.Now()
 	r := sendOrdered(ctx, its, e2eSenders, f)
 	if r.errors > 0 {
@@ -555,7 +573,8 @@ func runBaseline(t *testing.T, c client.Client, ps procs, its []item, f sendFunc
 	if err != nil {
 		return run{}, err
 	}
-	return run{wall: last.Sub(start), send: r.wall, cpu: since(cpu0, ps.cpu())}, nil
+	cpu, others := done()
+	return run{wall: last.Sub(start), send: r.wall, cpu: cpu, others: others}, nil
 }
 
 // completed waits until the baseline workflow of every candidate completed

@@ -104,3 +104,20 @@ func childWith(words ...string) int {
 	}
 	return 0
 }
+
+// machineBusy is the CPU time the whole machine has spent busy since boot:
+// /proc/stat's first line, every state but idle and iowait (guest time is
+// already in user).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	// user nice system idle iowait irq softirq steal
+	return ticks(f[1], f[2], f[3], f[6], f[7], f[8])
+}

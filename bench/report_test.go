@@ -241,7 +241,8 @@ server).
    process, timed until every baseline workflow completed; it runs before and after hiresync and the two are
    averaged. Ten candidates go through both first as a warm-up. After the run the stack's checker compares
    timelines, Slack and HubSpot with what the events call for, and each process's CPU time during each run
-   is read from ` + "`/proc/<pid>/stat`" + ` (see Findings). Each timed run is bounded: 5 minutes on the dev server,
+   is read from ` + "`/proc/<pid>/stat`" + ` (see Findings); the machine's busy time from ` + "`/proc/stat`" + `, less
+   those processes', says how many cores other jobs on the machine kept busy meanwhile. Each timed run is bounded: 5 minutes on the dev server,
    12 on the cluster.
    Row 5b (dev server only) sends 150 candidates' stories the same way while no worker runs, as a deploy or
    an outage leaves them, then starts the worker and times it from its start until every action is done;
