@@ -180,3 +180,11 @@ func (e Event) ApplicationKey() string {
 	}
 	return a.Job.ID
 }
+
+// JobID is the id of the job the event's application is for, if any.
+func (e Event) JobID() string {
+	if e.Data.Application == nil {
+		return ""
+	}
+	return e.Data.Application.Job.ID
+}

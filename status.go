@@ -45,13 +45,12 @@ func (e Event) Status() (status string, closes, ok bool) {
 // and upserts only what its state says differently.
 func StartAttributes(e Event) temporal.SearchAttributes {
 	updates := []temporal.SearchAttributeUpdate{CandidateIDAttr.ValueSet(e.Data.Candidate.ID)}
-	if e.ApplicationKey() != "" {
-		if job := e.Data.Application.Job.ID; job != "" {
-			updates = append(updates, JobIDsAttr.ValueSet([]string{job}))
-		}
-		if status, _, ok := e.Status(); ok {
-			updates = append(updates, HiringStageAttr.ValueSet(status))
-		}
+	if job := e.JobID(); job != "" {
+		updates = append(updates, JobIDsAttr.ValueSet([]string{job}))
+	}
+	// The workflow keeps a stage only for an event with an application.
+	if status, _, ok := e.Status(); ok && e.ApplicationKey() != "" {
+		updates = append(updates, HiringStageAttr.ValueSet(status))
 	}
 	return temporal.NewSearchAttributes(updates...)
 }

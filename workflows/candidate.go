@@ -100,14 +100,15 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	// the run it was reset from.
 	info := workflow.GetInfo(ctx)
 	c.resetRun = info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
-	c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
 	if info.ContinuedExecutionRunID == "" {
-		// A first run has what the ingress's start set (StartAttributes);
-		// a continued run has its previous run's, which publish kept equal
-		// to the state it carries.
+		// A first run has what the ingress's start set (StartAttributes).
 		sa := workflow.GetTypedSearchAttributes(ctx)
 		c.sentJobs, _ = sa.GetKeywordList(hiresync.JobIDsAttr)
 		c.sentStage, _ = sa.GetKeyword(hiresync.HiringStageAttr)
+	} else {
+		// A continued run has its previous run's, which publish kept equal
+		// to the state it carries.
+		c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
 	}
 	c.publishDetails(ctx)
 	return nil

@@ -54,7 +54,7 @@ func (c *candidate) take(ctx workflow.Context, ev hiresync.Event) *step {
 		ReceivedAt:  ev.ReceivedAt,
 		CreatedAt:   ev.CreatedAt,
 		Application: ev.ApplicationKey(),
-		JobID:       jobID(ev),
+		JobID:       ev.JobID(),
 	})
 	s := &step{ev: ev, app: app, entry: len(c.Timeline) - 1}
 	s.statusChanged = c.applyStatus(app, ev)
@@ -177,13 +177,6 @@ func anyFailed(actions []hiresync.Action) bool {
 		}
 	}
 	return false
-}
-
-func jobID(ev hiresync.Event) string {
-	if ev.Data.Application == nil {
-		return ""
-	}
-	return ev.Data.Application.Job.ID
 }
 
 // view is what an application's root message shows now.
