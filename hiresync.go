@@ -18,6 +18,16 @@ const (
 	workflowIDPrefix = "candidate:"
 )
 
+// HTTP paths: the ingress serves them all, and the worker's metrics
+// listener the last two.
+const (
+	WebhookPath            = "/webhooks/clarityhire"
+	SlackInteractivityPath = "/slack/interactivity"
+	HealthPath             = "/healthz"
+	ReadyPath              = "/readyz"
+	MetricsPath            = "/metrics"
+)
+
 // Search attributes kept current on every candidate workflow.
 var (
 	CandidateIDAttr = temporal.NewSearchAttributeKeyKeyword("CandidateId")

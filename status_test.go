@@ -27,7 +27,7 @@ func TestStartAttributes(t *testing.T) {
 	}
 	for _, typ := range hiresync.EventTypes {
 		t.Run(typ, func(t *testing.T) {
-			b, err := os.ReadFile("testsuite/clarityhire/events/" + typ + ".json")
+			b, err := os.ReadFile("doubles/clarityhire/events/" + typ + ".json")
 			require.NoError(t, err)
 			var ev hiresync.Event
 			require.NoError(t, json.Unmarshal(b, &ev))

@@ -18,8 +18,8 @@ import (
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/activities/slackpost"
 	"github.com/hiresync/hiresync/config"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 // The channels of the test routes.

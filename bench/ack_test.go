@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/ingress/signature"
 	"github.com/hiresync/hiresync/testsuite"
@@ -245,7 +246,7 @@ func benchAckAlone(t *testing.T, rep *report) {
 	var parts []string
 	for _, senders := range []int{1, 16} {
 		hc := httpClient(senders)
-		r := send(context.Background(), items(t, 300, fmt.Sprintf("alone%d", senders), 2000), senders, viaHTTP(hc, srv.URL+ingress.WebhookPath, keys))
+		r := send(context.Background(), items(t, 300, fmt.Sprintf("alone%d", senders), 2000), senders, viaHTTP(hc, srv.URL+hiresync.WebhookPath, keys))
 		hc.CloseIdleConnections()
 		if r.errors > 0 {
 			t.Fatalf("%d deliveries failed, the first: %v", r.errors, r.first)

@@ -24,9 +24,9 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
 	hsworker "github.com/hiresync/hiresync/worker"
 )
 
@@ -409,11 +409,11 @@ func startIngress(t *testing.T, s *testsuite.Stack, logs *testsuite.SyncBuffer) 
 	base := "http://" + addr
 	deadline := time.Now().Add(time.Minute)
 	for {
-		resp, err := http.Get(base + ingress.ReadyPath)
+		resp, err := http.Get(base + hiresync.ReadyPath)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base + ingress.WebhookPath, p
+				return base + hiresync.WebhookPath, p
 			}
 		}
 		if time.Now().After(deadline) {

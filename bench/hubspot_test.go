@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 // Row 3: HubSpot calls for a burst of new candidates.

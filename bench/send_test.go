@@ -19,9 +19,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/ingress/signature"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // item is one delivery, with its event parsed for the direct (no HTTP)

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hiresync/hiresync/activities/slackpost"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 // Row 4: how long 300 posts into three channels take to drain under a

@@ -34,7 +34,7 @@ func requireAsEncodingJSON(t testing.TB, b []byte) bool {
 }
 
 func TestDecodeEventSamples(t *testing.T) {
-	files, err := filepath.Glob("../testsuite/clarityhire/events/*.json")
+	files, err := filepath.Glob("../doubles/clarityhire/events/*.json")
 	require.NoError(t, err)
 	require.Len(t, files, len(hiresync.EventTypes))
 	for _, p := range files {
@@ -147,7 +147,7 @@ func TestDecodeEventAsEncodingJSON(t *testing.T) {
 }
 
 func FuzzParseEvent(f *testing.F) {
-	files, _ := filepath.Glob("../testsuite/clarityhire/events/*.json")
+	files, _ := filepath.Glob("../doubles/clarityhire/events/*.json")
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -22,15 +22,6 @@ import (
 	"github.com/hiresync/hiresync/ingress/signature"
 )
 
-// Paths served by the ingress.
-const (
-	WebhookPath            = "/webhooks/clarityhire"
-	SlackInteractivityPath = "/slack/interactivity"
-	HealthPath             = "/healthz"
-	ReadyPath              = "/readyz"
-	MetricsPath            = "/metrics"
-)
-
 // MaxBodyBytes is the largest webhook body accepted (413 above).
 const MaxBodyBytes = 1 << 20
 
@@ -54,7 +45,7 @@ type Config struct {
 	TaskQueue string
 	Keys      []signature.Key
 	// SlackSigningSecret (SLACK_SIGNING_SECRET) verifies the requests Slack
-	// sends to SlackInteractivityPath; empty turns that path off (404).
+	// sends to hiresync.SlackInteractivityPath; empty turns that path off (404).
 	SlackSigningSecret string
 	// Now is the clock for timestamp checks and received-at; nil means time.Now.
 	Now func() time.Time
@@ -91,11 +82,11 @@ func New(cfg Config, tc Temporal, log *slog.Logger, reg *prometheus.Registry) *S
 		engine:   gin.New(),
 	}
 	s.engine.Use(gin.Recovery())
-	s.engine.POST(WebhookPath, s.webhook)
-	s.engine.POST(SlackInteractivityPath, s.slackInteractivity)
-	s.engine.GET(HealthPath, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	s.engine.GET(ReadyPath, s.ready)
-	s.engine.GET(MetricsPath, gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	s.engine.POST(hiresync.WebhookPath, s.webhook)
+	s.engine.POST(hiresync.SlackInteractivityPath, s.slackInteractivity)
+	s.engine.GET(hiresync.HealthPath, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	s.engine.GET(hiresync.ReadyPath, s.ready)
+	s.engine.GET(hiresync.MetricsPath, gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	s.engine.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "no such path"}) })
 	s.engine.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "method not allowed"}) })
 	s.engine.HandleMethodNotAllowed = true
@@ -118,7 +109,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	s.log.Info("ingress listening", "addr", s.cfg.Addr, "path", WebhookPath)
+	s.log.Info("ingress listening", "addr", s.cfg.Addr, "path", hiresync.WebhookPath)
 	select {
 	case err := <-errc:
 		return err

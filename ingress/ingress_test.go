@@ -84,7 +84,7 @@ func newServer(t *testing.T, rec *recorder, logs io.Writer) http.Handler {
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../testsuite/clarityhire/events/" + name + ".json")
+	b, err := os.ReadFile("../doubles/clarityhire/events/" + name + ".json")
 	require.NoError(t, err)
 	return b
 }
@@ -94,7 +94,7 @@ func signed(t *testing.T, id string, body []byte) *http.Request {
 	t.Helper()
 	key, err := signature.ParseSecret(secret)
 	require.NoError(t, err)
-	r := httptest.NewRequest(http.MethodPost, ingress.WebhookPath, bytes.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, hiresync.WebhookPath, bytes.NewReader(body))
 	r.Header.Set("webhook-id", id)
 	r.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 	r.Header.Set("webhook-signature", signature.Sign(key, id, now.Unix(), body))
@@ -159,7 +159,7 @@ func TestRejections(t *testing.T) {
 		error  string
 	}{
 		{"no headers", func(t *testing.T) *http.Request {
-			return httptest.NewRequest(http.MethodPost, ingress.WebhookPath, bytes.NewReader(good))
+			return httptest.NewRequest(http.MethodPost, hiresync.WebhookPath, bytes.NewReader(good))
 		}, 401, "missing webhook-id"},
 		{"wrong signature", func(t *testing.T) *http.Request {
 			r := signed(t, "evt_01JC01Z8Q4", good)
@@ -257,16 +257,16 @@ func TestTemporalUnavailable(t *testing.T) {
 	require.NotEmpty(t, hdr.Get("Retry-After"))
 	require.Contains(t, body["error"], "retry")
 
-	code, _, _ = do(h, httptest.NewRequest(http.MethodGet, ingress.ReadyPath, nil))
+	code, _, _ = do(h, httptest.NewRequest(http.MethodGet, hiresync.ReadyPath, nil))
 	require.Equal(t, http.StatusServiceUnavailable, code)
-	code, _, _ = do(h, httptest.NewRequest(http.MethodGet, ingress.HealthPath, nil))
+	code, _, _ = do(h, httptest.NewRequest(http.MethodGet, hiresync.HealthPath, nil))
 	require.Equal(t, http.StatusOK, code)
 }
 
 func TestReadyAndMetrics(t *testing.T) {
 	rec := &recorder{}
 	h := newServer(t, rec, nil)
-	code, _, _ := do(h, httptest.NewRequest(http.MethodGet, ingress.ReadyPath, nil))
+	code, _, _ := do(h, httptest.NewRequest(http.MethodGet, hiresync.ReadyPath, nil))
 	require.Equal(t, http.StatusOK, code)
 	do(h, signed(t, "evt_01JC01Z8Q4", sample(t, "application.submitted")))
 	do(h, signed(t, "evt_01JC01Z8Q4", []byte("nope")))
@@ -274,7 +274,7 @@ func TestReadyAndMetrics(t *testing.T) {
 	forged.Header.Set("webhook-signature", "v1,gkugq1xqwI+8WDwTlYi7Ia5joQJxbw77EYrJapO+U6I=")
 	do(h, forged)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, ingress.MetricsPath, nil))
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, hiresync.MetricsPath, nil))
 	require.Contains(t, w.Body.String(), `hiresync_webhook_requests_total{outcome="accepted"} 1`)
 	require.Contains(t, w.Body.String(), `hiresync_webhook_requests_total{outcome="bad_event"} 1`)
 	require.Contains(t, w.Body.String(), `hiresync_webhook_signature_failures_total 1`)

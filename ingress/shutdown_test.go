@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/ingress/signature"
 )
@@ -52,7 +53,7 @@ func TestGracefulStop(t *testing.T) {
 
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + ingress.HealthPath)
+		resp, err := http.Get(base + hiresync.HealthPath)
 		if err == nil {
 			resp.Body.Close()
 		}

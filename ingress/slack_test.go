@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
 )
 
@@ -57,7 +58,7 @@ func clickBody() []byte {
 
 // slackRequest is a request signed at ts with secret.
 func slackRequest(secret string, ts time.Time, body []byte) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, ingress.SlackInteractivityPath, bytes.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, hiresync.SlackInteractivityPath, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts.Unix(), 10))
 	r.Header.Set("X-Slack-Signature", slackSignature(secret, ts.Unix(), body))
@@ -101,7 +102,7 @@ func TestSlackInteractivity(t *testing.T) {
 			return r
 		}, status: http.StatusUnauthorized, error: "signature does not match"},
 		{name: "no headers", secret: slackSecret, req: func() *http.Request {
-			return httptest.NewRequest(http.MethodPost, ingress.SlackInteractivityPath, bytes.NewReader(clickBody()))
+			return httptest.NewRequest(http.MethodPost, hiresync.SlackInteractivityPath, bytes.NewReader(clickBody()))
 		}, status: http.StatusUnauthorized, error: "missing"},
 		{name: "no signature", secret: slackSecret, req: func() *http.Request {
 			r := slackRequest(slackSecret, time.Now(), clickBody())

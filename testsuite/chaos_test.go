@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
 )
 
 // chaosCandidates is the short profile's size; HIRESYNC_CHAOS_CANDIDATES

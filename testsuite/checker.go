@@ -11,8 +11,8 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 // Application is one candidate × job.

@@ -21,8 +21,8 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/codec"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // personal is what must not be readable in history: the sample

@@ -28,10 +28,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/codec"
-	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 // These tests check docker-compose.yml and the Dockerfile by reading them:
@@ -267,7 +267,7 @@ func TestComposeHealthAndOrder(t *testing.T) {
 		h, ok := listeners[u.Port()]
 		require.True(t, ok, "%s: health check on port %q, but the service listens on %v", name, u.Port(), slices.Collect(maps.Keys(listeners)))
 		if h == nil {
-			require.Equal(t, ingress.HealthPath, u.Path, name)
+			require.Equal(t, hiresync.HealthPath, u.Path, name)
 		} else {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u.RequestURI(), nil))
@@ -329,7 +329,7 @@ func imageEntrypoint(t *testing.T) []string {
 // hiresync image listens on, read from its environment or command, each
 // with the handler behind it when the test can run it without Temporal (the
 // doubles), else nil (the ingress, and the worker's metrics listener, which
-// serve ingress.HealthPath).
+// serve hiresync.HealthPath).
 func hiresyncListeners(t *testing.T, s types.ServiceConfig) map[string]http.Handler {
 	t.Helper()
 	port := func(addr string) string {

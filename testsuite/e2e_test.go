@@ -12,9 +12,9 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
 )
 
 // sharedAddr is the Temporal most tests share, each with its own task queue

@@ -18,8 +18,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // TestPageDoubles runs the eleven samples and reads the doubles' pages

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // TestRecordHistories writes the histories that workflows/replay_test.go

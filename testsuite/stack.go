@@ -22,11 +22,12 @@ import (
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/ingress/signature"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
 	"github.com/hiresync/hiresync/workflows"
 )
@@ -124,7 +125,7 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		t.Fatal(err)
 	}
 	metrics := prometheus.NewRegistry()
-	c, err := worker.NewClient(cfg, log, metrics)
+	c, err := temporalclient.New(cfg, log, metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +139,8 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		Temporal:   c,
 		Slack:      slack,
 		HubSpot:    hub,
-		WebhookURL: srv.URL + ingress.WebhookPath,
-		Sender:     &clarityhire.Sender{URL: srv.URL + ingress.WebhookPath, Keys: keys, Attempts: 30, Backoff: 100 * time.Millisecond},
+		WebhookURL: srv.URL + hiresync.WebhookPath,
+		Sender:     &clarityhire.Sender{URL: srv.URL + hiresync.WebhookPath, Keys: keys, Attempts: 30, Backoff: 100 * time.Millisecond},
 		TaskQueue:  cfg.TaskQueue,
 		Config:     cfg,
 		Logs:       logs,

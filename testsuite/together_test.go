@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // TestBacklogIsTakenTogether: events that wait while no worker runs (a

@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/testsuite"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // emailAddress finds an email address anywhere in a text.

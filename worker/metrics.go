@@ -3,14 +3,9 @@ package worker
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/contrib/opentelemetry"
 )
 
 // The downstream label of the breaker metrics.
@@ -18,14 +13,6 @@ const (
 	downstreamSlack   = "slack"
 	downstreamHubSpot = "hubspot"
 )
-
-// sdkMeterName is the meter the Temporal SDK's metrics are made by.
-const sdkMeterName = "temporal-sdk-go"
-
-// sdkSecondsBuckets are the bucket bounds of the SDK's latency histograms
-// (OpenTelemetry's defaults are meant for milliseconds): from a
-// millisecond to the minutes an activity may wait for its retry.
-var sdkSecondsBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
 
 // metrics are the worker's own Prometheus collectors: what the activities'
 // Slack and HubSpot clients did, and their breakers. A nil *metrics hands
@@ -150,29 +137,4 @@ func breakerValue(s gobreaker.State) float64 {
 		return 2
 	}
 	return 0
-}
-
-// sdkMetricsHandler exports the Temporal SDK's metrics (requests, polls,
-// workflow and activity task latencies, slots…) to reg, through
-// OpenTelemetry: names as the SDK gives them, prefixed temporal_, with
-// Prometheus suffixes (_total, _seconds).
-func sdkMetricsHandler(reg prometheus.Registerer, log *slog.Logger) (client.MetricsHandler, error) {
-	exporter, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutTargetInfo(), otelprom.WithoutScopeInfo())
-	if err != nil {
-		return nil, fmt.Errorf("temporal sdk metrics exporter: %w", err)
-	}
-	provider := sdkmetric.NewMeterProvider(
-		sdkmetric.WithReader(exporter),
-		sdkmetric.WithView(sdkmetric.NewView(
-			sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
-			sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: sdkSecondsBuckets}},
-		)),
-	)
-	return opentelemetry.NewMetricsHandler(opentelemetry.MetricsHandlerOptions{
-		Meter:                provider.Meter(sdkMeterName),
-		UseMonotonicCounters: true,
-		OnError: func(err error) {
-			log.Warn("temporal sdk metric", "error", err)
-		},
-	}), nil
 }

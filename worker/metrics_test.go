@@ -19,8 +19,8 @@ import (
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/activities/slackpost"
 	"github.com/hiresync/hiresync/config"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 func newTestMetrics(t *testing.T) (*metrics, *prometheus.Registry) {
@@ -379,36 +379,4 @@ func countSeries(t *testing.T, reg *prometheus.Registry, name string) int {
 		}
 	}
 	return 0
-}
-
-// TestMetricsSDKHandler: the Temporal SDK's counters, timers and gauges
-// reach the registry as Prometheus counters, histograms in seconds and
-// gauges.
-func TestMetricsSDKHandler(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	h, err := sdkMetricsHandler(reg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	tagged := h.WithTags(map[string]string{"task_queue": "hiresync"})
-	tagged.Counter("temporal_request").Inc(2)
-	tagged.Timer("temporal_activity_execution_latency").Record(30 * time.Millisecond)
-	tagged.Gauge("temporal_num_pollers").Update(3)
-
-	assert.Equal(t, 2.0, value(t, reg, "temporal_request_total", "task_queue", "hiresync"))
-	assert.Equal(t, 3.0, value(t, reg, "temporal_num_pollers", "task_queue", "hiresync"))
-	hist := find(t, reg, "temporal_activity_execution_latency_seconds", "task_queue", "hiresync").GetHistogram()
-	assert.Equal(t, uint64(1), hist.GetSampleCount())
-	assert.InDelta(t, 0.03, hist.GetSampleSum(), 1e-9)
-	assert.Len(t, hist.GetBucket(), len(sdkSecondsBuckets), "buckets in seconds")
-}
-
-// TestMetricsNewClient: a client with a registry, and one without.
-func TestMetricsNewClient(t *testing.T) {
-	cfg := &config.Config{}
-	cfg.Temporal.HostPort = "127.0.0.1:1"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, reg := range []prometheus.Registerer{prometheus.NewRegistry(), nil} {
-		c, err := NewClient(cfg, log, reg)
-		require.NoError(t, err)
-		c.Close()
-	}
 }

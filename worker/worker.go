@@ -14,47 +14,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities"
-	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
-	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/workflows"
 )
 
 // stopTimeout is how long a stopping worker lets running activities finish
 // before it hands them back to Temporal (they are retried elsewhere).
 const stopTimeout = 10 * time.Second
-
-// NewClient returns a lazy Temporal client: it connects on first use, so
-// the ingress can start (and answer 503) while Temporal is down. With reg,
-// the SDK's own metrics (of the client and of the workers built on it) go
-// to reg, which takes one such client; with nil, there are none.
-func NewClient(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (client.Client, error) {
-	opts := cfg.Temporal
-	if len(cfg.PayloadKeys) > 0 {
-		dc := codec.DataConverter(cfg.PayloadKeys)
-		opts.DataConverter = dc
-		opts.FailureConverter = codec.FailureConverter(dc)
-	}
-	opts.Logger = sdklog.NewStructuredLogger(log)
-	if reg != nil {
-		h, err := sdkMetricsHandler(reg, log)
-		if err != nil {
-			return nil, err
-		}
-		opts.MetricsHandler = h
-	}
-	c, err := client.NewLazyClient(opts)
-	if err != nil {
-		return nil, fmt.Errorf("temporal client for %s: %w", opts.HostPort, err)
-	}
-	return c, nil
-}
 
 // Register adds hiresync's workflow and activities to w.
 func Register(w worker.Registry, acts *activities.Activities) {
@@ -97,8 +68,8 @@ func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Log
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.Temporal.Namespace)
 	if serveMetrics {
 		mux := http.NewServeMux()
-		mux.Handle(ingress.MetricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.HandleFunc("GET "+ingress.HealthPath, func(w http.ResponseWriter, _ *http.Request) {
+		mux.Handle(hiresync.MetricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET "+hiresync.HealthPath, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			_, _ = w.Write([]byte(`{"status":"ok"}`))
 		})

@@ -26,7 +26,7 @@ var a *activities.Activities
 // sample reads one of ClarityHire's sample events.
 func sample(t *testing.T, typ string) hiresync.Event {
 	t.Helper()
-	b, err := os.ReadFile("../testsuite/clarityhire/events/" + typ + ".json")
+	b, err := os.ReadFile("../doubles/clarityhire/events/" + typ + ".json")
 	require.NoError(t, err)
 	var e hiresync.Event
 	require.NoError(t, json.Unmarshal(b, &e))

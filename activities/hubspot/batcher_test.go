@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 func TestBatcherCoalescesConcurrentUpserts(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 func TestBatchUpsertContacts(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 // fast is a limit that keeps tests quick while still pacing requests.

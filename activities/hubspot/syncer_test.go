@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync/activities/hubspot"
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 func newSyncer(t *testing.T, c *hubspot.Client, hireStage string) *hubspot.Syncer {

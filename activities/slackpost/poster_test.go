@@ -20,7 +20,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/slackpost"
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 // newPoster is a Poster on the double, with the rate limit off unless mod

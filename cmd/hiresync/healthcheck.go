@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync"
 )
 
 // runHealthcheck GETs one URL and fails unless it answers 2xx: the
@@ -20,7 +20,7 @@ import (
 func runHealthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://127.0.0.1:8080"+ingress.HealthPath, "URL to GET; any 2xx is healthy")
+	target := fs.String("url", "http://127.0.0.1:8080"+hiresync.HealthPath, "URL to GET; any 2xx is healthy")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/ingress"
+	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
 )
 
@@ -29,7 +30,7 @@ func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker boo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	c, err := worker.NewClient(cfg, log, reg)
+	c, err := temporalclient.New(cfg, log, reg)
 	if err != nil {
 		return err
 	}

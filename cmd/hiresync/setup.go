@@ -9,6 +9,7 @@ import (
 
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
 )
 
@@ -18,7 +19,7 @@ func runSetup(ctx context.Context, log *slog.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := worker.NewClient(cfg, log, nil)
+	c, err := temporalclient.New(cfg, log, nil)
 	if err != nil {
 		return err
 	}

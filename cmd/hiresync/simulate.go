@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress/signature"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 // simulation says which deliveries simulate sends: the eleven samples, or

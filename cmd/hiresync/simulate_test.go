@@ -13,8 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress/signature"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 const simSecret = "whsec_c2ltdWxhdGUtdGVzdC1zZWNyZXQtMzItYnl0ZXMh"

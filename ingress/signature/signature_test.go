@@ -27,7 +27,7 @@ type vector struct {
 // TestVectors checks every vector ClarityHire publishes, with our clock set to
 // the vector's timestamp as the vectors ask.
 func TestVectors(t *testing.T) {
-	raw, err := os.ReadFile("../../testsuite/clarityhire/signature-vectors.json")
+	raw, err := os.ReadFile("../../doubles/clarityhire/signature-vectors.json")
 	require.NoError(t, err)
 	var file struct{ Vectors []vector }
 	require.NoError(t, json.Unmarshal(raw, &file))
@@ -36,7 +36,7 @@ func TestVectors(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			keys, err := signature.ParseSecrets(strings.Join(v.Secrets, ","))
 			require.NoError(t, err)
-			body, err := os.ReadFile(filepath.Join("../../testsuite/clarityhire", v.BodyFile))
+			body, err := os.ReadFile(filepath.Join("../../doubles/clarityhire", v.BodyFile))
 			require.NoError(t, err)
 			sec, err := strconv.ParseInt(v.Timestamp, 10, 64)
 			require.NoError(t, err)

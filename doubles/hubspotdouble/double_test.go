@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hiresync/hiresync/testsuite/hubspotdouble"
+	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
 
 func start(t *testing.T, opts hubspotdouble.Options) *hubspotdouble.Double {

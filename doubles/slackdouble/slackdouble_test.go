@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hiresync/hiresync/testsuite/slackdouble"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
 func client(d *slackdouble.Server, opts ...slack.Option) *slack.Client {

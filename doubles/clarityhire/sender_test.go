@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress/signature"
-	"github.com/hiresync/hiresync/testsuite/clarityhire"
 )
 
 func sample(t *testing.T) clarityhire.Delivery {

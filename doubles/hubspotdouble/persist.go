@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hiresync/hiresync/testsuite/persist"
+	"github.com/hiresync/hiresync/doubles/persist"
 )
 
 // stateFormat names the file format Save writes, so that Load refuses a file
