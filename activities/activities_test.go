@@ -29,7 +29,7 @@ const (
 )
 
 func testRoutes() *config.Routes {
-	return &config.Routes{DefaultChannel: hiring, Jobs: map[string]string{"job_BE42": backend}}
+	return &config.Routes{DefaultChannel: hiring, Jobs: map[string]config.JobRoute{"job_BE42": {Channel: backend}}}
 }
 
 // execute runs one attempt of an activity of acts in a fresh test activity
@@ -221,7 +221,7 @@ func TestPostSlackRootRoutes(t *testing.T) {
 }
 
 func TestPostSlackRootWithoutChannel(t *testing.T) {
-	s := newSlack(t, &config.Routes{Jobs: map[string]string{"job_BE42": backend}}, nil)
+	s := newSlack(t, &config.Routes{Jobs: map[string]config.JobRoute{"job_BE42": {Channel: backend}}}, nil)
 	_, err := s.root(t, rootRequest("evt_root_1", "job_DS07"))
 	requireFailure(t, err, failure{
 		errType: activities.ErrSlackPermanent, nonRetryable: true,
@@ -397,7 +397,7 @@ func TestRootFoundInTheChannelOfEarlierRoutes(t *testing.T) {
 	require.Equal(t, hiring, posted.Channel)
 
 	moved := *s.acts
-	moved.Routes = &config.Routes{DefaultChannel: hiring, Jobs: map[string]string{"job_BE42": backend, "job_NEW1": "C0PLATFORM"}}
+	moved.Routes = &config.Routes{DefaultChannel: hiring, Jobs: map[string]config.JobRoute{"job_BE42": {Channel: backend}, "job_NEW1": {Channel: "C0PLATFORM"}}}
 	again, err := execute[activities.SlackResult](t, &moved, moved.PostSlackRoot, rootRequest("evt_root_1", "job_NEW1"))
 	require.NoError(t, err)
 	require.True(t, again.Adopted)

@@ -83,6 +83,14 @@ func TestRoutes(t *testing.T) {
 		{"unknown key", "default_chanel: C0HIRING\n", "line 1: field default_chanel not found"},
 		{"not a channel id", "jobs:\n  job_BE42: C0BACKEND\n  job_DS07: '#design'\n", `routes.yaml: line 3: "#design" is not a Slack channel id`},
 		{"bad default", "jobs:\n  job_BE42: C0BACKEND\ndefault_channel: hiring\n", `routes.yaml: line 3: "hiring" is not a Slack channel id`},
+		{"bad job channel in the mapping form", "jobs:\n  job_BE42:\n    channel: backend\n", `routes.yaml: line 3: "backend" is not a Slack channel id`},
+		{"bad provisioning channel", "provisioning_channel: '#it'\n", `routes.yaml: line 1: "#it" is not a Slack channel id`},
+		{"bad recruiter", "default_channel: C0HIRING\ndefault_recruiter: maya\n", `routes.yaml: line 2: "maya" is neither a Slack user id`},
+		{"bad job recruiter", "jobs:\n  job_BE42:\n    channel: C0BACKEND\n    recruiter: '@maya'\n", `routes.yaml: line 4: "@maya" is neither`},
+		{"bad nudge", "nudges:\n  applied: 3d\n", `routes.yaml: line 2`},
+		{"negative nudge", "nudges:\n  applied: -1h\n", `routes.yaml: line 2: "-1h" is not a positive duration`},
+		{"nudge on a closed status", "jobs:\n  job_BE42:\n    channel: C0BACKEND\n    nudges:\n      hired: 1h\n", `routes.yaml: line 5: "hired" closes the application`},
+		{"unknown job key", "jobs:\n  job_BE42:\n    chanel: C0BACKEND\n", `field chanel not found`},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,9 +105,46 @@ func TestRoutes(t *testing.T) {
 	require.ErrorContains(t, err, "HIRESYNC_ROUTES: "+path+": line 2")
 }
 
+func TestRoutesMappingForm(t *testing.T) {
+	r, err := config.ParseRoutes("routes.yaml", []byte(`
+default_channel: C0HIRING
+default_recruiter: U0LEAD
+provisioning_channel: C0ITHIRES
+nudges:
+  applied: 72h
+  test_passed: 24h
+jobs:
+  job_BE42: C0BACKEND
+  job_DS07:
+    channel: C0DESIGN
+    recruiter: maya@acme.example
+    nudges:
+      interview: 48h
+      applied: 30s
+`))
+	require.NoError(t, err)
+	require.Equal(t, "C0BACKEND", r.Channel("job_BE42"), "the short form stays valid beside the mapping form")
+	require.Equal(t, "C0DESIGN", r.Channel("job_DS07"))
+	require.Equal(t, "C0HIRING", r.Channel("job_OTHER"))
+	require.Equal(t, "U0LEAD", r.Recruiter("job_BE42"), "a job without a recruiter has the default one")
+	require.Equal(t, "maya@acme.example", r.Recruiter("job_DS07"))
+	require.Equal(t, map[string]time.Duration{"applied": 72 * time.Hour, "test_passed": 24 * time.Hour}, r.NudgesFor("job_BE42"))
+	require.Equal(t, map[string]time.Duration{"applied": 30 * time.Second, "test_passed": 24 * time.Hour, "interview": 48 * time.Hour},
+		r.NudgesFor("job_DS07"), "a job's nudges are merged over the default")
+	require.Equal(t, []string{"C0HIRING", "C0BACKEND", "C0DESIGN", "C0ITHIRES"}, r.Channels())
+	require.Equal(t, []string{"U0LEAD", "maya@acme.example"}, r.Recruiters())
+
+	none, err := config.ParseRoutes("routes.yaml", []byte("default_channel: C0HIRING\n"))
+	require.NoError(t, err)
+	require.Nil(t, none.NudgesFor("job_BE42"), "no nudges set means none")
+	require.Empty(t, none.Recruiter("job_BE42"))
+}
+
 func TestExampleRoutesParse(t *testing.T) {
 	r, err := config.LoadRoutes("../examples/routes.yaml")
 	require.NoError(t, err)
 	require.Equal(t, "C0HIRING", r.DefaultChannel)
 	require.Len(t, r.Jobs, 2)
+	require.Equal(t, "maya@acme.example", r.Recruiter("job_DS07"))
+	require.Equal(t, "C0ITHIRES", r.ProvisioningChannel)
 }

@@ -173,7 +173,7 @@ func TestRoutesChangeNeverSplitsAThread(t *testing.T) {
 	check(t, s, ds[:1], time.Minute)
 
 	s.StopWorker()
-	s.Config.Routes = &config.Routes{DefaultChannel: "C0MOVED", Jobs: map[string]string{"job_BE42": "C0MOVED"}}
+	s.Config.Routes = &config.Routes{DefaultChannel: "C0MOVED", Jobs: map[string]config.JobRoute{"job_BE42": {Channel: "C0MOVED"}}}
 	s.StartWorker(t)
 	s.Send(t, ds[1:]...)
 	check(t, s, ds, 2*time.Minute)

@@ -92,8 +92,8 @@ func (s *Stack) WorkerEnv(t testing.TB) map[string]string {
 	routes := filepath.Join(t.TempDir(), "routes.yaml")
 	var b strings.Builder
 	fmt.Fprintf(&b, "default_channel: %s\njobs:\n", Routes.DefaultChannel)
-	for job, ch := range Routes.Jobs {
-		fmt.Fprintf(&b, "  %s: %s\n", job, ch)
+	for job, r := range Routes.Jobs {
+		fmt.Fprintf(&b, "  %s: %s\n", job, r.Channel)
 	}
 	if err := os.WriteFile(routes, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

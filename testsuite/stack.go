@@ -38,7 +38,7 @@ const TestSecret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 // Routes are the harness's job routes: two routed jobs and a default.
 var Routes = config.Routes{
 	DefaultChannel: "C0HIRING",
-	Jobs:           map[string]string{"job_BE42": "C0BACKEND", "job_DS07": "C0DESIGN"},
+	Jobs:           map[string]config.JobRoute{"job_BE42": {Channel: "C0BACKEND"}, "job_DS07": {Channel: "C0DESIGN"}},
 }
 
 // Stack is hiresync running for real against a dev server, with the
