@@ -84,6 +84,7 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		MethodUpdate:               s.update,
 		MethodConversationsHistory: s.history,
 		MethodConversationsReplies: s.replies,
+		MethodUsersLookupByEmail:   s.lookupByEmail,
 	}[method]
 	switch {
 	case !known:
@@ -102,7 +103,7 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		return reply{status: status}
 	}
 
-	if method != MethodAuthTest {
+	if method != MethodAuthTest && method != MethodUsersLookupByEmail {
 		ch := p.Get("channel")
 		if code := s.channelErrors[ch]; code != "" {
 			return s.apiError(code)
@@ -235,6 +236,27 @@ func (s *Server) authTest(url.Values) map[string]any {
 		"user_id": botUserID,
 		"bot_id":  botID,
 	})
+}
+
+// lookupByEmail answers users.lookupByEmail as Slack does: the member
+// with that email (Slack compares emails without case), or
+// users_not_found.
+func (s *Server) lookupByEmail(p url.Values) map[string]any {
+	email := p.Get("email")
+	id, found := s.users[strings.ToLower(email)]
+	if !found {
+		return errBody("users_not_found")
+	}
+	name, _, _ := strings.Cut(email, "@")
+	return ok(map[string]any{"user": map[string]any{
+		"id":        id,
+		"team_id":   teamID,
+		"name":      name,
+		"real_name": name,
+		"deleted":   false,
+		"is_bot":    false,
+		"profile":   map[string]any{"email": email, "real_name": name, "display_name": name},
+	}})
 }
 
 func (s *Server) postMessage(p url.Values) map[string]any {

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ const (
 	MethodUpdate               = "chat.update"
 	MethodConversationsHistory = "conversations.history"
 	MethodConversationsReplies = "conversations.replies"
+	MethodUsersLookupByEmail   = "users.lookupByEmail"
 )
 
 // StatePath is where the double serves its whole state as JSON.
@@ -53,6 +55,7 @@ type Server struct {
 	limiters         map[string]*rate.Limiter
 	retryAfterHeader bool
 	channelErrors    map[string]string
+	users            map[string]string // email -> user id
 	faults           map[string]*fault
 	delays           map[string]time.Duration
 	rng              *rand.Rand
@@ -93,6 +96,11 @@ func WithMissingChannels(ids ...string) Option {
 	}
 }
 
+// WithUser adds a workspace member that users.lookupByEmail finds.
+func WithUser(id, email string) Option {
+	return func(s *Server) { s.users[strings.ToLower(email)] = id }
+}
+
 // WithSeed seeds the random source behind SetFailureRate, so that a run can
 // be repeated exactly.
 func WithSeed(seed uint64) Option {
@@ -108,6 +116,7 @@ func New(opts ...Option) *Server {
 		limiters:         make(map[string]*rate.Limiter),
 		retryAfterHeader: true,
 		channelErrors:    make(map[string]string),
+		users:            make(map[string]string),
 		faults:           make(map[string]*fault),
 		delays:           make(map[string]time.Duration),
 		rng:              rand.New(rand.NewPCG(1, 1)),

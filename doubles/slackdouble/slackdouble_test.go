@@ -518,3 +518,19 @@ func TestRun(t *testing.T) {
 	_, err = client(d).AuthTest()
 	require.Error(t, err, "stopped")
 }
+
+// TestLookupByEmail: users.lookupByEmail finds a member by email, whatever
+// its case, through slack-go as hiresync calls it, and answers
+// users_not_found for anyone else.
+func TestLookupByEmail(t *testing.T) {
+	d := slackdouble.Start(t, slackdouble.WithUser("U0MAYA", "maya@acme.example"))
+	api := slack.New(d.Token(), slack.OptionAPIURL(d.APIURL()))
+
+	u, err := api.GetUserByEmail("Maya@Acme.example")
+	require.NoError(t, err)
+	require.Equal(t, "U0MAYA", u.ID)
+	require.Equal(t, "Maya@Acme.example", u.Profile.Email)
+
+	_, err = api.GetUserByEmail("nobody@acme.example")
+	require.EqualError(t, err, "users_not_found")
+}
