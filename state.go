@@ -26,6 +26,9 @@ type CandidateState struct {
 	// Failed holds events with an action that failed for good, until an
 	// operator re-drives them.
 	Failed []FailedEvent `json:"failed,omitempty"`
+	// LastSignalAt is when the workflow last took a signal: the retention
+	// window runs from it, across runs.
+	LastSignalAt time.Time `json:"last_signal_at,omitzero"`
 	// Runs counts continue-as-new generations, for the operator.
 	Runs    int            `json:"runs,omitempty"`
 	Options WorkflowTuning `json:"options,omitzero"`
@@ -34,16 +37,22 @@ type CandidateState struct {
 // Defaults of WorkflowTuning.
 const (
 	DefaultMaxEventsPerRun = 500
+	DefaultMaxRunAge       = 30 * 24 * time.Hour
 	DefaultRetention       = 30 * 24 * time.Hour
 )
 
 // WorkflowTuning overrides the workflow's defaults; zero values mean default.
-// The ingress sets it (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RETENTION) in the
-// input of the workflows it starts; a run passes its own on to the next.
+// The ingress sets it (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RUN_MAX_AGE,
+// HIRESYNC_RETENTION) in the input of the workflows it starts; a run passes
+// its own on to the next.
 type WorkflowTuning struct {
 	// MaxEventsPerRun is how many events a run handles before it continues
 	// as new.
 	MaxEventsPerRun int `json:"max_events_per_run,omitempty"`
+	// MaxRunAge is how old a run grows before it continues as new, however
+	// few events it took: no run outlives it, so a workflow change gated
+	// with workflow.GetVersion has no run on its old side after it.
+	MaxRunAge time.Duration `json:"max_run_age,omitempty"`
 	// Retention is how long the workflow stays open once every application
 	// is closed.
 	Retention time.Duration `json:"retention,omitempty"`

@@ -44,7 +44,7 @@ type Config struct {
 	MetricsAddr    string
 
 	// Tuning goes into the input of the candidate workflows the ingress
-	// starts (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RETENTION).
+	// starts (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RUN_MAX_AGE, HIRESYNC_RETENTION).
 	Tuning hiresync.WorkflowTuning
 }
 
@@ -116,6 +116,9 @@ func Load(env Getenv, role Role) (*Config, error) {
 		return nil, err
 	}
 	if c.Tuning.MaxEventsPerRun, err = positiveInt(get, "HIRESYNC_EVENTS_PER_RUN", hiresync.DefaultMaxEventsPerRun); err != nil {
+		return nil, err
+	}
+	if c.Tuning.MaxRunAge, err = duration(get, "HIRESYNC_RUN_MAX_AGE", hiresync.DefaultMaxRunAge); err != nil {
 		return nil, err
 	}
 	if c.Tuning.Retention, err = duration(get, "HIRESYNC_RETENTION", hiresync.DefaultRetention); err != nil {

@@ -31,13 +31,13 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 10*time.Second, c.HubSpotWindow)
 	require.Len(t, c.WebhookKeys, 1)
 	require.Empty(t, c.SlackToken, "Slack off without a token")
-	require.Equal(t, hiresync.WorkflowTuning{MaxEventsPerRun: 500, Retention: 30 * 24 * time.Hour}, c.Tuning)
+	require.Equal(t, hiresync.WorkflowTuning{MaxEventsPerRun: 500, MaxRunAge: 30 * 24 * time.Hour, Retention: 30 * 24 * time.Hour}, c.Tuning)
 
 	c, err = config.Load(env(map[string]string{
-		"CLARITYHIRE_WEBHOOK_SECRETS": secret, "HIRESYNC_EVENTS_PER_RUN": "50", "HIRESYNC_RETENTION": "2160h",
+		"CLARITYHIRE_WEBHOOK_SECRETS": secret, "HIRESYNC_EVENTS_PER_RUN": "50", "HIRESYNC_RUN_MAX_AGE": "168h", "HIRESYNC_RETENTION": "2160h",
 	}), config.RoleIngress)
 	require.NoError(t, err)
-	require.Equal(t, hiresync.WorkflowTuning{MaxEventsPerRun: 50, Retention: 90 * 24 * time.Hour}, c.Tuning)
+	require.Equal(t, hiresync.WorkflowTuning{MaxEventsPerRun: 50, MaxRunAge: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour}, c.Tuning)
 }
 
 func TestErrorsNameTheVariable(t *testing.T) {
@@ -52,6 +52,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		{"bad rate", map[string]string{"HIRESYNC_SLACK_PER_CHANNEL_PER_SECOND": "-1"}, config.RoleWorker, "HIRESYNC_SLACK_PER_CHANNEL_PER_SECOND"},
 		{"bad window", map[string]string{"HIRESYNC_HUBSPOT_WINDOW": "often"}, config.RoleWorker, "HIRESYNC_HUBSPOT_WINDOW"},
 		{"bad events per run", map[string]string{"HIRESYNC_EVENTS_PER_RUN": "0"}, config.RoleIngress, "HIRESYNC_EVENTS_PER_RUN"},
+		{"bad run age", map[string]string{"HIRESYNC_RUN_MAX_AGE": "-1h"}, config.RoleIngress, "HIRESYNC_RUN_MAX_AGE"},
 		{"bad retention", map[string]string{"HIRESYNC_RETENTION": "30d"}, config.RoleIngress, "HIRESYNC_RETENTION"},
 		{"missing routes file", map[string]string{"HIRESYNC_ROUTES": "/nonexistent/routes.yaml"}, config.RoleWorker, "HIRESYNC_ROUTES"},
 	}

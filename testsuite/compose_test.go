@@ -54,7 +54,7 @@ const (
 // marks them "Ingress only"). Every other variable the binary reads belongs
 // to the worker; the Temporal client settings belong to both.
 var ingressOnlyEnv = []string{"HIRESYNC_HTTP_ADDR", "CLARITYHIRE_WEBHOOK_SECRETS", "SLACK_SIGNING_SECRET",
-	"HIRESYNC_EVENTS_PER_RUN", "HIRESYNC_RETENTION"}
+	"HIRESYNC_EVENTS_PER_RUN", "HIRESYNC_RUN_MAX_AGE", "HIRESYNC_RETENTION"}
 
 // sharedEnv must be set, to the same value, on the ingress and the worker:
 // they must meet on the same namespace and task queue.

@@ -19,11 +19,14 @@ import (
 // TestRecordHistories writes the histories that workflows/replay_test.go
 // replays, from real runs on the dev server. It runs only when asked:
 //
-//	HIRESYNC_RECORD_HISTORIES=workflows/testdata/histories/v2 go test ./testsuite -run TestRecordHistories
+//	go build -o bin/hiresync ./cmd/hiresync
+//	HIRESYNC_RECORD_HISTORIES=workflows/testdata/histories/v1.0.0 go test ./testsuite -run 'TestRecordHistories$'
 //
-// After a deliberate, versioned change to the workflow (workflow.GetVersion),
-// record into a new version's folder and keep the older folders while runs
-// of their versions may still be open.
+// Until the v1.0.0 tag every change to the workflow records the baseline's
+// folder again. From the tag on a change is gated (workflow.GetVersion) and
+// records into a new version's folder; the older folders stay while runs of
+// their versions may still be open (docs/operations.md, "Upgrading
+// hiresync").
 func TestRecordHistories(t *testing.T) {
 	dir := os.Getenv("HIRESYNC_RECORD_HISTORIES")
 	if dir == "" {

@@ -1,6 +1,11 @@
 // Package workflows holds CandidateWorkflow: one long-lived workflow per
 // candidate that takes ClarityHire events in arrival order, once each, and
 // keeps the candidate's Slack threads and HubSpot contact in step.
+//
+// This is the 1.0 baseline: one code path, no version gate. Until the
+// v1.0.0 tag the workflow changes without gates and its histories in
+// testdata/histories are recorded again; from the tag on every change is
+// gated (docs/operations.md, "Upgrading hiresync").
 package workflows
 
 import (
@@ -31,36 +36,19 @@ func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) erro
 	return c.run(ctx)
 }
 
-// replyWithRootChange is the workflow change (workflow.GetVersion) that
-// made a status-changing event's reply and root update one activity instead
-// of two in a row. Runs begun before it keep two until they continue as new.
-const replyWithRootChange = "slack-reply-with-root-update"
-
-// retentionTimerChange is the workflow change (workflow.GetVersion) that
-// keeps one retention timer, re-armed when it fires too early, instead of
-// starting a new one on every event after the candidate's applications are
-// all closed (each of which later fired a workflow task for nothing). Asked
-// once a run, when the applications are first all closed.
-const retentionTimerChange = "one-retention-timer"
-
 // candidate is the workflow's state with the behaviour around it.
 type candidate struct {
 	hiresync.CandidateState
-	handledThisRun int
-	// replyWithRoot is replyWithRootChange's version 1, together
-	// togetherChange's.
-	replyWithRoot, together bool
+	takenThisRun int
 	// resetRun is true in a run made by `temporal workflow reset`, and
 	// redriving while failed actions are re-driven: the Slack posts asked for
 	// then may have happened before, so their first attempt looks first.
 	resetRun, redriving bool
-	// oneTimer is retentionTimerChange's version 1 (asked once, when known).
-	oneTimer *bool
-	// retention is the pending retention timer and lastSignal when the
-	// last signal was taken (oneTimer only).
-	retention  workflow.Future
-	lastSignal time.Time
-	// jobIDs and stage as last written to search attributes.
+	// maxAge fires when the run is Options.MaxRunAge old; retention is the
+	// pending retention timer, armed once every application is closed.
+	maxAge, retention workflow.Future
+	// sentJobs and sentStage are the job ids and stage as last written to
+	// search attributes.
 	sentJobs  []string
 	sentStage string
 }
@@ -74,6 +62,9 @@ func newCandidate(s hiresync.CandidateState) *candidate {
 	}
 	if s.Options.MaxEventsPerRun <= 0 {
 		s.Options.MaxEventsPerRun = hiresync.DefaultMaxEventsPerRun
+	}
+	if s.Options.MaxRunAge <= 0 {
+		s.Options.MaxRunAge = hiresync.DefaultMaxRunAge
 	}
 	if s.Options.Retention <= 0 {
 		s.Options.Retention = hiresync.DefaultRetention
@@ -94,8 +85,6 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
-	c.replyWithRoot = workflow.GetVersion(ctx, replyWithRootChange, workflow.DefaultVersion, 1) >= 1
-	c.together = workflow.GetVersion(ctx, togetherChange, workflow.DefaultVersion, 1) >= 1
 	// A reset run keeps the started event, and so the original run id, of
 	// the run it was reset from.
 	info := workflow.GetInfo(ctx)
@@ -110,47 +99,57 @@ func (c *candidate) setup(ctx workflow.Context) error {
 		// to the state it carries.
 		c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
 	}
+	// A durable timer, not a check when an event comes: a candidate who
+	// goes quiet still moves to a new run, and so to the newest workflow
+	// code, within MaxRunAge.
+	c.maxAge = workflow.NewTimerWithOptions(ctx, c.Options.MaxRunAge,
+		workflow.TimerOptions{Summary: "continue as new at the run's maximum age"})
 	c.publishDetails(ctx)
 	return nil
 }
 
-// run takes events (one at a time, or all that wait together) until it continues as new or, once every
-// application is closed and the retention window passed quietly, completes.
+// run takes signals until the run is old or long enough to continue as new
+// or, once every application is closed and the retention window passed
+// quietly, completes. Either way it first takes every signal already
+// delivered, so that none is lost.
 func (c *candidate) run(ctx workflow.Context) error {
 	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
-	redrive := workflow.GetSignalChannel(ctx, RedriveSignal)
+	redrives := workflow.GetSignalChannel(ctx, RedriveSignal)
 	for {
+		var aged, retired, cancelled bool
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(events, func(ch workflow.ReceiveChannel, _ bool) {
 			var ev hiresync.Event
 			ch.Receive(ctx, &ev)
-			c.lastSignal = workflow.Now(ctx)
-			if c.together {
-				c.handleAll(ctx, c.waiting(ch, ev))
-			} else {
-				c.handle(ctx, ev)
-			}
+			c.takeEvents(ctx, ch, ev)
 		})
-		sel.AddReceive(redrive, func(ch workflow.ReceiveChannel, _ bool) {
+		sel.AddReceive(redrives, func(ch workflow.ReceiveChannel, _ bool) {
 			ch.Receive(ctx, nil)
-			c.lastSignal = workflow.Now(ctx)
 			c.redrive(ctx)
 		})
-		retired := false
+		sel.AddFuture(c.maxAge, func(f workflow.Future) {
+			aged = true
+			cancelled = f.Get(ctx, nil) != nil
+		})
 		if c.allClosed() {
-			sel.AddFuture(c.retentionTimer(ctx), func(f workflow.Future) { retired = c.retentionOver(ctx, f) })
+			sel.AddFuture(c.retentionTimer(ctx), func(f workflow.Future) {
+				cancelled = f.Get(ctx, nil) != nil
+				retired = cancelled || c.retentionOver(ctx)
+			})
 		}
 		sel.Select(ctx)
 
-		if retired {
-			if c.drain(ctx, events) == 0 {
+		switch {
+		case cancelled:
+			workflow.GetLogger(ctx).Info("workflow cancelled; completing")
+			return nil
+		case retired:
+			if !c.drain(ctx, events, redrives) {
 				workflow.GetLogger(ctx).Info("retention window passed with every application closed; completing")
 				return nil
 			}
-			continue
-		}
-		if c.handledThisRun >= c.Options.MaxEventsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			c.drain(ctx, events)
+		case aged || c.takenThisRun >= c.Options.MaxEventsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested():
+			c.drain(ctx, events, redrives)
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
@@ -159,56 +158,51 @@ func (c *candidate) run(ctx workflow.Context) error {
 	}
 }
 
-// retentionTimer is the timer of the retention window: one pending timer
-// for the run (version 1), or a new one each time (runs begun before
-// retentionTimerChange, until they continue as new).
+// takeEvents takes first and the events waiting behind it.
+func (c *candidate) takeEvents(ctx workflow.Context, events workflow.ReceiveChannel, first hiresync.Event) {
+	c.LastSignalAt = workflow.Now(ctx)
+	c.handleEvents(ctx, c.withWaitingEvents(events, first))
+}
+
+// drain takes every signal already delivered, events and re-drives alike,
+// so that none is left behind by a continue-as-new or completion. It
+// reports whether there was any.
+func (c *candidate) drain(ctx workflow.Context, events, redrives workflow.ReceiveChannel) bool {
+	took := false
+	for {
+		var ev hiresync.Event
+		switch {
+		case events.ReceiveAsync(&ev):
+			c.takeEvents(ctx, events, ev)
+		case redrives.ReceiveAsync(nil):
+			c.redrive(ctx)
+		default:
+			return took
+		}
+		took = true
+	}
+}
+
+// retentionTimer is the one pending timer of the retention window, armed
+// for what is left of the window since the last signal.
 func (c *candidate) retentionTimer(ctx workflow.Context) workflow.Future {
-	if c.oneTimer == nil {
-		v := workflow.GetVersion(ctx, retentionTimerChange, workflow.DefaultVersion, 1) >= 1
-		c.oneTimer = &v
-	}
-	if !*c.oneTimer {
-		return workflow.NewTimer(ctx, c.Options.Retention)
-	}
 	if c.retention == nil {
 		left := c.Options.Retention
-		if !c.lastSignal.IsZero() {
-			left -= workflow.Now(ctx).Sub(c.lastSignal)
+		if !c.LastSignalAt.IsZero() {
+			left -= workflow.Now(ctx).Sub(c.LastSignalAt)
 		}
-		c.retention = workflow.NewTimer(ctx, max(left, time.Second))
+		c.retention = workflow.NewTimerWithOptions(ctx, max(left, time.Second),
+			workflow.TimerOptions{Summary: "complete once the retention window passed quietly"})
 	}
 	return c.retention
 }
 
-// retentionOver is called when the retention timer fires: whether a whole
-// window passed since the last signal (or the workflow was cancelled). When
-// not, the next call to retentionTimer arms a timer for the rest of it.
-func (c *candidate) retentionOver(ctx workflow.Context, timer workflow.Future) bool {
-	if !*c.oneTimer || timer.Get(ctx, nil) != nil {
-		return true
-	}
+// retentionOver is called when the retention timer fired: whether a whole
+// window passed since the last signal. When not, the next call to
+// retentionTimer arms a timer for the rest of it.
+func (c *candidate) retentionOver(ctx workflow.Context) bool {
 	c.retention = nil
-	return workflow.Now(ctx).Sub(c.lastSignal) >= c.Options.Retention
-}
-
-// drain handles every event already delivered, so none is left behind by a
-// continue-as-new or completion. It returns how many it took.
-func (c *candidate) drain(ctx workflow.Context, events workflow.ReceiveChannel) int {
-	n := 0
-	for {
-		var ev hiresync.Event
-		if !events.ReceiveAsync(&ev) {
-			return n
-		}
-		if c.together {
-			evs := c.waiting(events, ev)
-			c.handleAll(ctx, evs)
-			n += len(evs)
-			continue
-		}
-		c.handle(ctx, ev)
-		n++
-	}
+	return workflow.Now(ctx).Sub(c.LastSignalAt) >= c.Options.Retention
 }
 
 // carryOver is the input of the next run: everything, with the timeline
@@ -226,8 +220,8 @@ func (c *candidate) allClosed() bool {
 	if len(c.Applications) == 0 {
 		return false
 	}
-	for _, a := range c.orderedApplications() {
-		if !a.Closed {
+	for _, app := range c.orderedApplications() {
+		if !app.Closed {
 			return false
 		}
 	}

@@ -21,7 +21,8 @@ import (
 	"github.com/hiresync/hiresync/workflows"
 )
 
-var a *activities.Activities
+// activity is the typed nil handle through which activities are mocked.
+var activity *activities.Activities
 
 // sample reads one of ClarityHire's sample events.
 func sample(t *testing.T, typ string) hiresync.Event {
@@ -59,30 +60,23 @@ func newHarness(t *testing.T) *harness {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(a)
+	env.RegisterActivity(activity)
 	c := &calls{}
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackRootRequest) (activities.SlackResult, error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.roots = append(c.roots, r)
 			return activities.SlackResult{Channel: "C0BACKEND", TS: "1.000" + r.JobID}, nil
 		}).Maybe()
-	env.OnActivity(a.PostSlackReply, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackReply, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackReplyRequest) (activities.SlackResult, error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.replies = append(c.replies, r)
 			return activities.SlackResult{Channel: r.Channel, TS: "2.000"}, nil
 		}).Maybe()
-	env.OnActivity(a.UpdateSlackRoot, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, r activities.SlackUpdateRequest) (activities.SlackResult, error) {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			c.updates = append(c.updates, r)
-			return activities.SlackResult{Channel: r.Channel, TS: r.TS}, nil
-		}).Maybe()
-	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackReplyAndRootRequest) (activities.SlackReplyAndRootResult, error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -93,7 +87,7 @@ func newHarness(t *testing.T) *harness {
 				Root:  activities.SlackResult{Channel: r.Root.Channel, TS: r.Root.TS},
 			}, nil
 		}).Maybe()
-	env.OnActivity(a.PostSlackThread, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackThread, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackThreadRequest) (activities.SlackThreadResult, error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -124,7 +118,7 @@ func newHarness(t *testing.T) *harness {
 			}
 			return res, nil
 		}).Maybe()
-	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, ch activities.ContactChange) (activities.ContactResult, error) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -301,7 +295,7 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(a)
+	env.RegisterActivity(activity)
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
 	var fresh []bool
 	root := func(res activities.SlackResult, err error) func(context.Context, activities.SlackRootRequest) (activities.SlackResult, error) {
@@ -310,9 +304,9 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 			return res, err
 		}
 	}
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{}, perm)).Once()
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)).Once()
-	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 5}, nil)
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{}, perm)).Once()
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(root(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)).Once()
+	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 5}, nil)
 
 	before, after := redriveAfter(t, env, sample(t, hiresync.ApplicationSubmitted))
 
@@ -336,13 +330,13 @@ func TestRootUpdateFailureKeepsTheReply(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(a)
-	env.OnActivity(a.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
-	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
+	env.RegisterActivity(activity)
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
+	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
 	posted := activities.SlackResult{Channel: "C1", TS: "2.0"}
-	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
 		activities.SlackReplyAndRootResult{Reply: posted, RootFailed: "SlackPermanent: update root: cant_update_message"}, nil).Once()
-	env.OnActivity(a.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+	env.OnActivity(activity.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
 		activities.SlackReplyAndRootResult{Reply: activities.SlackResult{Channel: "C1", TS: "2.0", Adopted: true}, Root: activities.SlackResult{Channel: "C1", TS: "1.0"}}, nil).Once()
 
 	before, after := redriveAfter(t, env, sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed))
@@ -371,11 +365,7 @@ func TestContinueAsNewKeepsDedupeAndThreads(t *testing.T) {
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, passed) }, 2*time.Minute)
 	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
 
-	err := h.env.GetWorkflowError()
-	var can *workflow.ContinueAsNewError
-	require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-	var next hiresync.CandidateState
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	next := continueAsNew(t, h.env)
 	require.True(t, next.Seen[sub.ID] && next.Seen[passed.ID])
 	require.Equal(t, 1, next.Runs)
 	app := next.Applications["app_91XR3"]
@@ -401,7 +391,11 @@ func TestCompletesAfterRetentionOnceEveryApplicationIsClosed(t *testing.T) {
 		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sample(t, hiresync.ApplicationWithdrawn)) }, at)
 	}
 	timers := 0
-	h.env.SetOnTimerScheduledListener(func(string, time.Duration) { timers++ })
+	h.env.SetOnTimerScheduledListener(func(_ string, d time.Duration) {
+		if d != hiresync.DefaultMaxRunAge {
+			timers++
+		}
+	})
 	start := h.env.Now()
 	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
 	require.True(t, h.env.IsWorkflowCompleted())
@@ -410,5 +404,76 @@ func TestCompletesAfterRetentionOnceEveryApplicationIsClosed(t *testing.T) {
 	took := h.env.Now().Sub(start)
 	require.GreaterOrEqual(t, took, 26*time.Hour+48*time.Hour, "completed only a full window after the last delivery")
 	require.Less(t, took, 26*time.Hour+48*time.Hour+time.Minute, "and then at once")
-	require.Equal(t, 2, timers, "one timer, re-armed once for the rest of the window, not one per delivery")
+	require.Equal(t, 2, timers, "one retention timer, re-armed once for the rest of the window, not one per delivery")
+}
+
+// continueAsNew is the input of the next run of a workflow that continued
+// as new.
+func continueAsNew(t *testing.T, env *sdktest.TestWorkflowEnvironment) hiresync.CandidateState {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	err := env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
+	var next hiresync.CandidateState
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	return next
+}
+
+// TestContinuesAsNewAtMaxRunAge: a run that took few events still
+// continues as new once it is MaxRunAge old, so that no run keeps an old
+// side of a workflow change for longer; the retention window carries on
+// from the last signal.
+func TestContinuesAsNewAtMaxRunAge(t *testing.T) {
+	h := newHarness(t)
+	state := hiresync.NewState("cand_7Q2KXW")
+	state.Options.MaxRunAge = 24 * time.Hour
+	sub := sample(t, hiresync.ApplicationSubmitted)
+	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
+	start := h.env.Now()
+	h.env.ExecuteWorkflow(hiresync.WorkflowType, state)
+
+	next := continueAsNew(t, h.env)
+	require.Equal(t, 24*time.Hour, h.env.Now().Sub(start), "continued as new at the run's maximum age")
+	require.True(t, next.Seen[sub.ID])
+	require.Equal(t, 1, next.Runs)
+	require.Equal(t, 24*time.Hour, next.Options.MaxRunAge, "the next run keeps the bound")
+	require.True(t, start.Add(time.Minute).Equal(next.LastSignalAt), "the retention window runs from the last signal, across runs: %v", next.LastSignalAt)
+}
+
+// TestRedriveInTheTaskThatContinuesAsNewIsNotLost: a re-drive that comes
+// with the event that ends the run is taken before the run continues as
+// new, and the failed actions run again.
+func TestRedriveInTheTaskThatContinuesAsNewIsNotLost(t *testing.T) {
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	env.RegisterActivity(activity)
+	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{}, perm).Once()
+	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
+	env.OnActivity(activity.PostSlackReplyAndUpdateRoot, mock.Anything, mock.Anything).Return(
+		activities.SlackReplyAndRootResult{Reply: activities.SlackResult{Channel: "C1", TS: "2.0"}, Root: activities.SlackResult{Channel: "C1", TS: "1.0"}}, nil)
+	env.OnActivity(activity.PostSlackReply, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "3.0"}, nil)
+	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
+
+	state := hiresync.NewState("cand_7Q2KXW")
+	state.Options.MaxEventsPerRun = 2
+	sub, scheduled := sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.InterviewScheduled)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(hiresync.SignalName, sub) }, time.Minute)
+	// The run's last event and the re-drive, in one workflow task.
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(hiresync.SignalName, scheduled)
+		env.SignalWorkflow(workflows.RedriveSignal, nil)
+	}, 2*time.Minute)
+	env.ExecuteWorkflow(hiresync.WorkflowType, state)
+
+	next := continueAsNew(t, env)
+	require.Empty(t, next.Failed, "the re-drive ran before the run continued as new")
+	require.Len(t, next.Timeline, 2)
+	acts := next.Timeline[0].Actions
+	require.Equal(t, hiresync.ActionFailed, acts[0].Result, "the submitted event's root failed")
+	last := acts[len(acts)-1]
+	require.Equal(t, "slack", last.Target)
+	require.Equal(t, hiresync.ActionDone, last.Result, "and its Slack action was re-driven: %+v", acts)
 }

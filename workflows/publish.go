@@ -42,9 +42,9 @@ func (c *candidate) publishDetails(ctx workflow.Context) {
 func (c *candidate) jobIDs() []string {
 	apps := c.orderedApplications()
 	var jobs []string
-	for _, a := range apps {
-		if a.JobID != "" && !slices.Contains(jobs, a.JobID) {
-			jobs = append(jobs, a.JobID)
+	for _, app := range apps {
+		if app.JobID != "" && !slices.Contains(jobs, app.JobID) {
+			jobs = append(jobs, app.JobID)
 		}
 	}
 	return jobs
@@ -65,12 +65,12 @@ func (c *candidate) orderedApplications() []*hiresync.ApplicationState {
 func (c *candidate) details() string {
 	var b strings.Builder
 	b.WriteString(fmt.Sprintf("### %s\n\n", c.Candidate.Name()))
-	for _, a := range c.orderedApplications() {
+	for _, app := range c.orderedApplications() {
 		thread := "no Slack thread yet"
-		if a.RootTS != "" {
-			thread = "thread " + a.Channel + "/" + a.RootTS
+		if app.RootTS != "" {
+			thread = "thread " + app.Channel + "/" + app.RootTS
 		}
-		b.WriteString(fmt.Sprintf("- **%s** (%s): %s — %s\n", a.JobTitle, a.JobID, orDash(a.Status), thread))
+		b.WriteString(fmt.Sprintf("- **%s** (%s): %s — %s\n", app.JobTitle, app.JobID, orDash(app.Status), thread))
 	}
 	if len(c.Failed) > 0 {
 		b.WriteString(fmt.Sprintf("\n**%d event(s) with failed actions** — fix the cause, then signal `%s`.\n", len(c.Failed), RedriveSignal))
@@ -79,8 +79,8 @@ func (c *candidate) details() string {
 	start := max(0, len(c.Timeline)-detailEvents)
 	for _, e := range c.Timeline[start:] {
 		var acts []string
-		for _, a := range e.Actions {
-			acts = append(acts, a.Target+" "+a.What+": "+a.Result)
+		for _, act := range e.Actions {
+			acts = append(acts, act.Target+" "+act.What+": "+act.Result)
 		}
 		b.WriteString(fmt.Sprintf("| %s | %s | %s |\n", e.EventID, e.Type, strings.Join(acts, "; ")))
 	}

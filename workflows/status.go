@@ -6,18 +6,18 @@ import "github.com/hiresync/hiresync"
 // event's, unless the event is older than the one that set the current
 // status: a late delivery never moves a status back. It reports whether the
 // application's status changed.
-func (c *candidate) applyStatus(a *hiresync.ApplicationState, ev hiresync.Event) bool {
+func (c *candidate) applyStatus(app *hiresync.ApplicationState, ev hiresync.Event) bool {
 	status, closes, ok := ev.Status()
-	if a == nil || !ok {
+	if app == nil || !ok {
 		return false
 	}
-	if a.Status != "" && ev.CreatedAt.Before(a.StatusAt) {
+	if app.Status != "" && ev.CreatedAt.Before(app.StatusAt) {
 		return false
 	}
 	if c.Stage == "" || !ev.CreatedAt.Before(c.StageAt) {
 		c.Stage, c.StageAt = status, ev.CreatedAt
 	}
-	changed := a.Status != status
-	a.Status, a.StatusAt, a.Closed = status, ev.CreatedAt, closes
+	changed := app.Status != status
+	app.Status, app.StatusAt, app.Closed = status, ev.CreatedAt, closes
 	return changed
 }
