@@ -54,6 +54,7 @@ const (
 	metadataEventIDKey     = "event_id"
 	metadataCandidateIDKey = "candidate_id"
 	metadataJobIDKey       = "job_id"
+	metadataKindKey        = "kind"
 	errCodeMissingChannel  = "missing_channel"
 	errCodeMissingThreadTS = "missing_thread_ts"
 	errCodeMissingEventID  = "missing_event_id"
@@ -81,7 +82,16 @@ type Message struct {
 	EventID     string
 	CandidateID string
 	JobID       string
+	// Kind is KindNudge or KindHire for a message that is not an event's
+	// own; its EventID is then an id of its own (NudgeID, HireNoticeID).
+	Kind string
 }
+
+// Kinds of message that are not an event's own (PRODUCT.md, "Slack").
+const (
+	KindNudge = "nudge"
+	KindHire  = "hire"
+)
 
 // Config configures a Poster. Only Token is required.
 type Config struct {
@@ -496,12 +506,13 @@ func metadataID(id string) string { return clean(id, maxIDRunes) }
 
 // metadata is the Slack message metadata hiresync finds its posts by.
 func (m Message) metadata() slack.SlackMetadata {
-	return slack.SlackMetadata{
-		EventType: MetadataEventType,
-		EventPayload: map[string]any{
-			metadataEventIDKey:     metadataID(m.EventID),
-			metadataCandidateIDKey: metadataID(m.CandidateID),
-			metadataJobIDKey:       metadataID(m.JobID),
-		},
+	payload := map[string]any{
+		metadataEventIDKey:     metadataID(m.EventID),
+		metadataCandidateIDKey: metadataID(m.CandidateID),
+		metadataJobIDKey:       metadataID(m.JobID),
 	}
+	if m.Kind != "" {
+		payload[metadataKindKey] = m.Kind
+	}
+	return slack.SlackMetadata{EventType: MetadataEventType, EventPayload: payload}
 }
