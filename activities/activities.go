@@ -35,10 +35,14 @@ const (
 const openBreakerDelay = 15 * time.Second
 
 // Router picks the Slack channel of a job, and lists every channel it
-// routes to (config.Routes).
+// routes to; it names the job's recruiter and quiet times, and the
+// provisioning channel (config.Routes).
 type Router interface {
 	Channel(jobID string) string
 	Channels() []string
+	Recruiter(jobID string) string
+	NudgesFor(jobID string) map[string]time.Duration
+	Provisioning() string
 }
 
 // Slack is what the activities need of a Slack client (slackpost.Poster).
@@ -60,6 +64,9 @@ type Activities struct {
 	Slack   Slack
 	Routes  Router
 	HubSpot Contacts
+	// Recruiters resolves the recruiters the routes name by email; nil
+	// uses user ids only.
+	Recruiters *slackpost.Recruiters
 }
 
 const (
@@ -89,9 +96,13 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 		alsoIn = slices.DeleteFunc(a.Routes.Channels(), func(ch string) bool { return ch == channel })
 	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
-	return a.postOnce(ctx, channel, "", req.EventID, req.Since, req.Fresh, alsoIn, func(ctx context.Context) (string, error) {
+	res, err := a.postOnce(ctx, channel, "", req.EventID, req.Since, req.Fresh, alsoIn, func(ctx context.Context) (string, error) {
 		return a.Slack.PostRoot(ctx, channel, m)
 	})
+	// The thread's nudges come with it: the workflow keeps them with the
+	// application (see SlackResult.Nudges).
+	res.Nudges = a.Routes.NudgesFor(req.JobID)
+	return res, err
 }
 
 // PostSlackReply posts one event as a reply in its application's thread,
@@ -100,10 +111,16 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 	if a.Slack == nil {
 		return SlackResult{Skipped: slackOff}, nil
 	}
-	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, req.Fresh, nil, func(ctx context.Context) (string, error) {
+	recruiter, note, err := a.recruiterFor(ctx, req.Event)
+	if err != nil {
+		return SlackResult{}, err
+	}
+	m := slackpost.ReplyMentioning(req.Event, recruiter)
+	res, err := a.postOnce(ctx, req.Channel, req.ThreadTS, req.Event.ID, time.Time{}, req.Fresh, nil, func(ctx context.Context) (string, error) {
 		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
 	})
+	res.Note = note
+	return res, err
 }
 
 // UpdateSlackRoot shows the application's new status on its root message.

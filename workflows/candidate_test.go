@@ -60,7 +60,7 @@ func newHarness(t *testing.T) *harness {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(activity)
+	registerActivities(env)
 	c := &calls{}
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackRootRequest) (activities.SlackResult, error) {
@@ -295,7 +295,7 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(activity)
+	registerActivities(env)
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
 	var fresh []bool
 	root := func(res activities.SlackResult, err error) func(context.Context, activities.SlackRootRequest) (activities.SlackResult, error) {
@@ -330,7 +330,7 @@ func TestRootUpdateFailureKeepsTheReply(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(activity)
+	registerActivities(env)
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
 	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
 	posted := activities.SlackResult{Channel: "C1", TS: "2.0"}
@@ -448,7 +448,7 @@ func TestRedriveInTheTaskThatContinuesAsNewIsNotLost(t *testing.T) {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(activity)
+	registerActivities(env)
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{}, perm).Once()
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
