@@ -254,4 +254,3 @@ func TestHireHandsOffAndPostsTheProvisioningMessage(t *testing.T) {
 		"handoff hand off failed", "slack provisioning message done", "handoff hand off done"}, what)
 	require.Equal(t, "webhook-id handoff_"+hired.ID, acts[5].Detail)
 }
-
