@@ -52,6 +52,9 @@ type Config struct {
 	// HandoffSecret signs it (HIRESYNC_HANDOFF_SECRET, whsec_…). Never
 	// logged.
 	HandoffSecret string
+	// HandoffTimeout bounds one delivery attempt's request; zero, 15 s
+	// (tests shorten it).
+	HandoffTimeout time.Duration
 
 	// Tuning goes into the input of the candidate workflows the ingress
 	// starts (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RUN_MAX_AGE, HIRESYNC_RETENTION).

@@ -50,6 +50,7 @@ setsid "$BIN/temporal" server start-dev \
   --search-attribute CandidateId=Keyword \
   --search-attribute JobIds=KeywordList \
   --search-attribute HiringStage=Keyword \
+  --search-attribute StalledSince=Datetime \
   --dynamic-config-value system.enableActivityEagerExecution=true \
   >"$DATA/temporal.log" 2>&1 &
 pids+=($!)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -86,7 +87,12 @@ func NewHandoff(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer)
 	if err != nil {
 		return nil, err
 	}
+	var httpClient *http.Client
+	if cfg.HandoffTimeout > 0 {
+		httpClient = &http.Client{Timeout: cfg.HandoffTimeout}
+	}
 	sender, err := handoff.New(handoff.Config{
+		HTTPClient:    httpClient,
 		URL:           cfg.HandoffURL,
 		Secret:        cfg.HandoffSecret,
 		Logger:        log,

@@ -31,7 +31,7 @@ commands:
   serve            run the ingress and the worker in one process
   ingress          run the webhook ingress alone
   worker           run the Temporal worker alone
-  setup            register the search attributes (CandidateId, JobIds, HiringStage)
+  setup            register the search attributes (CandidateId, JobIds, HiringStage, StalledSince)
   hubspot setup    create the HubSpot property group and contact properties
   simulate         sign and send sample events or generated candidate stories
   doubles          serve the local Slack and HubSpot doubles (for make run)
