@@ -95,6 +95,8 @@ type Double struct {
 	faults     faults
 	rng        *rand.Rand
 	changes    uint64
+	// arrived counts requests that reached the hook, answered or not.
+	arrived int
 
 	saveMu sync.Mutex
 
@@ -137,16 +139,18 @@ func (d *Double) Handler() http.Handler { return d.handler }
 // failure before looking at it, verifies the signature, accepts the
 // hand-off once per webhook-id, and may lose the answer of one it accepted.
 func (d *Double) serveHook(w http.ResponseWriter, r *http.Request) {
-	if delay := d.delay(); delay > 0 {
+	// The body is read first: only then does the server notice a sender
+	// that hangs up during the delay.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return
+	}
+	if delay := d.arrive(); delay > 0 {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
 			return // the sender gave up: nothing happened
 		}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return
 	}
 	dl := Delivery{
 		WebhookID:  r.Header.Get(standardwebhooks.HeaderWebhookID),
@@ -251,6 +255,14 @@ func (d *Double) State() State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return State{Handoffs: append([]Handoff{}, d.handoffs...), Deliveries: append([]Delivery{}, d.deliveries...)}
+}
+
+// Arrived is how many requests reached the hook so far, including those
+// still being delayed and those whose sender gave up.
+func (d *Double) Arrived() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.arrived
 }
 
 // Handoffs is a copy of the hand-offs accepted, one per webhook-id.

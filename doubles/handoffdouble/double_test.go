@@ -127,3 +127,21 @@ func TestPageAndState(t *testing.T) {
 	require.NoError(t, json.Unmarshal(get(handoffdouble.StatePath), &st))
 	require.Len(t, st.Handoffs, 1)
 }
+
+func TestDelayNextHangsOneDelivery(t *testing.T) {
+	d := handoffdouble.Start(t, handoffdouble.Options{})
+	d.DelayNext(1, 2*time.Second)
+	wh, _ := standardwebhooks.NewWebhook(d.Secret())
+	now := time.Now()
+	sig, _ := wh.Sign("h1", now, []byte(body))
+	req, _ := http.NewRequest(http.MethodPost, d.HookURL(), strings.NewReader(body))
+	req.Header.Set("webhook-id", "h1")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	_, err := (&http.Client{Timeout: 200 * time.Millisecond}).Do(req)
+	require.Error(t, err, "the first delivery hangs past the sender's timeout")
+	require.Equal(t, 1, d.Arrived())
+	require.Equal(t, 200, deliver(t, d, d.Secret(), "h1", body), "the next one is answered at once")
+	require.Len(t, d.Handoffs(), 1)
+	require.Equal(t, 1, d.Handoffs()[0].Deliveries)
+}

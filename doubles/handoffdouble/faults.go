@@ -17,6 +17,8 @@ type faults struct {
 	limitNext       int
 	limitRetryAfter time.Duration
 	delay           time.Duration
+	delayNext       int
+	delayNextBy     time.Duration
 }
 
 // FailNext answers the next n deliveries with HTTP status (500, 503, 408,
@@ -69,6 +71,14 @@ func (d *Double) SetDelay(delay time.Duration) {
 	d.faults.delay = delay
 }
 
+// DelayNext delays the next n deliveries by delay each, as a receiver
+// that hangs: a sender that gives up first leaves no trace.
+func (d *Double) DelayNext(n int, delay time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.faults.delayNext, d.faults.delayNextBy = n, delay
+}
+
 // ClearFaults removes every injected failure and delay.
 func (d *Double) ClearFaults() {
 	d.mu.Lock()
@@ -76,9 +86,15 @@ func (d *Double) ClearFaults() {
 	d.faults = faults{}
 }
 
-func (d *Double) delay() time.Duration {
+// arrive counts a delivery that arrived and says how long to delay it.
+func (d *Double) arrive() time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.arrived++
+	if d.faults.delayNext > 0 {
+		d.faults.delayNext--
+		return d.faults.delayNextBy
+	}
 	return d.faults.delay
 }
 
