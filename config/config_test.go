@@ -150,6 +150,18 @@ func TestExampleRoutesParse(t *testing.T) {
 	require.Equal(t, "C0ITHIRES", r.ProvisioningChannel)
 }
 
+// TestLocalRoutesParse: the routes of `make run` name a recruiter by the
+// email the local Slack double resolves, a provisioning channel, and
+// nudges of minutes.
+func TestLocalRoutesParse(t *testing.T) {
+	r, err := config.LoadRoutes("../examples/routes.local.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "maya@acme.example", r.Recruiter("job_BE42"))
+	require.Equal(t, "U0LEAD", r.Recruiter("job_DS07"))
+	require.Equal(t, "C0ITHIRES", r.Provisioning())
+	require.Equal(t, 2*time.Minute, r.NudgesFor("job_BE42")["applied"])
+}
+
 func TestHandoff(t *testing.T) {
 	const handoffSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	c, err := config.Load(env(map[string]string{}), config.RoleWorker)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -9,10 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
@@ -25,6 +28,7 @@ const stateSaveInterval = time.Second
 const (
 	slackStateFile   = "slack.json"
 	hubspotStateFile = "hubspot.json"
+	handoffStateFile = "handoff.json"
 )
 
 // stateful is a double whose durable state can be kept in a file.
@@ -34,23 +38,28 @@ type stateful interface {
 	AutoSave(ctx context.Context, path string, interval time.Duration, report func(error))
 }
 
-// runDoubles serves the local Slack and HubSpot doubles until ctx ends, for
-// the local run and for trying hiresync without real tokens. With
-// -state-dir, each double starts from its file there, if any, and writes it
-// after changes and when stopped.
+// runDoubles serves the local Slack, HubSpot and hand-off receiver doubles
+// until ctx ends, for the local run and for trying hiresync without real
+// tokens. With -state-dir, each double starts from its file there, if any,
+// and writes it after changes and when stopped.
 func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("doubles", flag.ContinueOnError)
 	slackAddr := fs.String("slack", "", "serve the Slack double on this address (e.g. 127.0.0.1:8091)")
 	slackToken := fs.String("slack-token", "xoxb-local-double", "bot token the Slack double accepts")
 	hubspotAddr := fs.String("hubspot", "", "serve the HubSpot double on this address (e.g. 127.0.0.1:8092)")
 	hubspotToken := fs.String("hubspot-token", "pat-local-double", "access token the HubSpot double accepts")
-	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages and contacts in this directory ("+
-		slackStateFile+", "+hubspotStateFile+") across restarts; empty: in memory only")
+	handoffAddr := fs.String("handoff", "", "serve the hand-off receiver double on this address (e.g. 127.0.0.1:8093); it receives at "+handoffdouble.HookPath)
+	handoffSecret := fs.String("handoff-secret", cmp.Or(os.Getenv("HIRESYNC_HANDOFF_SECRET"), handoffdouble.DefaultSecret),
+		"whsec_ secret the hand-off receiver verifies with; default $HIRESYNC_HANDOFF_SECRET, else the double's own")
+	var users slackUsers
+	fs.Var(&users, "slack-user", "a member users.lookupByEmail finds, as USERID=EMAIL (repeatable), for the recruiters the routes name by email")
+	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages, contacts and hand-offs in this directory ("+
+		slackStateFile+", "+hubspotStateFile+", "+handoffStateFile+") across restarts; empty: in memory only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *slackAddr == "" && *hubspotAddr == "" {
-		return errors.New("doubles: give -slack ADDR, -hubspot ADDR or both")
+	if *slackAddr == "" && *hubspotAddr == "" && *handoffAddr == "" {
+		return errors.New("doubles: give -slack ADDR, -hubspot ADDR, -handoff ADDR or several")
 	}
 	if *stateDir != "" {
 		if err := os.MkdirAll(*stateDir, 0o755); err != nil {
@@ -71,12 +80,23 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	var doubles []double
 	if *slackAddr != "" {
-		d := slackdouble.New(slackdouble.WithToken(*slackToken))
+		opts := []slackdouble.Option{slackdouble.WithToken(*slackToken)}
+		for _, u := range users {
+			opts = append(opts, slackdouble.WithUser(u.id, u.email))
+		}
+		d := slackdouble.New(opts...)
 		doubles = append(doubles, double{"slack double", *slackAddr, statePath(slackStateFile), d.Handler(), d})
 	}
 	if *hubspotAddr != "" {
 		d := hubspotdouble.New(hubspotdouble.Options{Token: *hubspotToken})
 		doubles = append(doubles, double{"hubspot double", *hubspotAddr, statePath(hubspotStateFile), d.Handler(), d})
+	}
+	if *handoffAddr != "" {
+		d, err := handoffdouble.New(handoffdouble.Options{Secret: *handoffSecret})
+		if err != nil {
+			return fmt.Errorf("doubles: -handoff-secret: %w", err)
+		}
+		doubles = append(doubles, double{"hand-off double", *handoffAddr, statePath(handoffStateFile), d.Handler(), d})
 	}
 	for _, d := range doubles {
 		if err := loadState(d.state, d.path, log, d.name); err != nil {
@@ -88,6 +108,20 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 		g.Go(func() error { return serveDouble(ctx, d.addr, d.h, d.state, d.path, log, d.name) })
 	}
 	return g.Wait()
+}
+
+// slackUsers are the -slack-user flags.
+type slackUsers []struct{ id, email string }
+
+func (u *slackUsers) String() string { return fmt.Sprint(len(*u), " users") }
+
+func (u *slackUsers) Set(v string) error {
+	id, email, ok := strings.Cut(v, "=")
+	if !ok || id == "" || !strings.Contains(email, "@") {
+		return errors.New("want USERID=EMAIL, like U0MAYA=maya@acme.example")
+	}
+	*u = append(*u, struct{ id, email string }{id, email})
+	return nil
 }
 
 // loadState loads a double's state from path, if there is one to load.
