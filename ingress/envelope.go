@@ -11,16 +11,18 @@ import (
 // maxIDLength bounds event and candidate ids; ClarityHire's are short.
 const maxIDLength = 128
 
-// ParseEvent decodes and validates a ClarityHire envelope. The error says
-// what is wrong in words the sender can act on.
+// ParseEvent decodes and validates a ClarityHire envelope with
+// encoding/json: unknown fields are ignored (ClarityHire may add any), and
+// what hiresync.Event has no field for, such as the phone number, is not
+// kept. The error says what is wrong in words the sender can act on.
 func ParseEvent(body []byte) (hiresync.Event, error) {
 	var e hiresync.Event
-	if !decodeEvent(body, &e) {
-		// What the fast road declines, encoding/json decides.
-		var err error
-		if e, err = unmarshalEvent(body); err != nil {
-			return e, err
+	if err := json.Unmarshal(body, &e); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return e, fmt.Errorf("field %s has the wrong type: %s", typeErr.Field, typeErr.Value)
 		}
+		return e, fmt.Errorf("malformed JSON: %v", err)
 	}
 	if err := checkID("id", e.ID); err != nil {
 		return e, err
@@ -35,20 +37,6 @@ func ParseEvent(body []byte) (hiresync.Event, error) {
 		return e, err
 	}
 	return e, nil
-}
-
-// unmarshalEvent decodes body with encoding/json and words its errors.
-func unmarshalEvent(body []byte) (hiresync.Event, error) {
-	var e hiresync.Event
-	err := json.Unmarshal(body, &e)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return e, nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return e, fmt.Errorf("field %s has the wrong type: %s", typeErr.Field, typeErr.Value)
-	}
-	return e, fmt.Errorf("malformed JSON: %v", err)
 }
 
 // checkID accepts the ids ClarityHire issues: short, made of letters, digits

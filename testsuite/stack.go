@@ -26,7 +26,7 @@ import (
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
 	"github.com/hiresync/hiresync/workflows"
