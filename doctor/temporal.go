@@ -87,7 +87,7 @@ func (r *run) checkSearchAttributes(ctx context.Context, ns string) {
 		r.fail(CheckSearchAttributes, "list search attributes: "+oneLine(err), "check the client's permissions on the namespace")
 		return
 	}
-	var missing, wrong []string
+	var missing, wrong, wrongNames []string
 	for _, name := range slices.Sorted(maps.Keys(worker.SearchAttributes)) {
 		want := worker.SearchAttributes[name]
 		got, ok := have.GetCustomAttributes()[name]
@@ -96,6 +96,7 @@ func (r *run) checkSearchAttributes(ctx context.Context, ns string) {
 			missing = append(missing, name)
 		case got != want:
 			wrong = append(wrong, fmt.Sprintf("%s is %s, hiresync needs %s", name, typeName(got), typeName(want)))
+			wrongNames = append(wrongNames, name)
 		}
 	}
 	switch {
@@ -104,8 +105,9 @@ func (r *run) checkSearchAttributes(ctx context.Context, ns string) {
 		if len(missing) > 0 {
 			detail += "; missing " + strings.Join(missing, ", ")
 		}
-		r.fail(CheckSearchAttributes, detail,
-			"a search attribute's type cannot change: remove it (temporal operator search-attribute remove --name NAME), then run `hiresync setup`")
+		r.fail(CheckSearchAttributes, detail, fmt.Sprintf(
+			"a search attribute's type cannot change: remove it (temporal operator search-attribute remove --namespace %s --name %s), then run `hiresync setup`",
+			ns, strings.Join(wrongNames, " --name ")))
 	case len(missing) > 0:
 		r.fail(CheckSearchAttributes, "missing "+strings.Join(missing, ", "), "run `hiresync setup`")
 	default:
