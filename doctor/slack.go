@@ -152,7 +152,7 @@ func (r *run) checkSlack(ctx context.Context, routes *config.Routes) {
 func (r *run) checkSigningSecret() {
 	switch s := r.Config.SlackSigningSecret; {
 	case s == "":
-		r.warn(CheckSlackSigningSecret, "SLACK_SIGNING_SECRET is not set: button clicks are answered 401 and Slack shows a warning",
+		r.warn(CheckSlackSigningSecret, "SLACK_SIGNING_SECRET is not set: Slack's button-click requests are answered 404 and Slack shows the user a warning",
 			"copy the Signing Secret from the app's Basic Information page into SLACK_SIGNING_SECRET")
 	case strings.ContainsAny(s, " \t\"'"):
 		r.fail(CheckSlackSigningSecret, "SLACK_SIGNING_SECRET has spaces or quotes in it", "copy the Signing Secret again, without quotes")
