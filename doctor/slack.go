@@ -103,9 +103,11 @@ func (r *run) checkSlack(ctx context.Context, routes *config.Routes) {
 		}
 		return
 	}
-	r.pass(CheckSlackToken, fmt.Sprintf("bot %s (%s) in team %s", who.User, who.UserID, who.Team))
-	if !strings.HasPrefix(r.Config.SlackToken, "xoxb-") {
-		r.warn(CheckSlackToken, "SLACK_BOT_TOKEN is not a bot token (xoxb-…)", "use the Bot User OAuth Token, not a user token")
+	if who.BotID == "" || !strings.HasPrefix(r.Config.SlackToken, "xoxb-") {
+		r.warn(CheckSlackToken, fmt.Sprintf("%s (%s) in team %s is not a bot token (xoxb-…)", who.User, who.UserID, who.Team),
+			"use the app's Bot User OAuth Token: hiresync posts as its bot")
+	} else {
+		r.pass(CheckSlackToken, fmt.Sprintf("bot %s (%s) in team %s", who.User, who.UserID, who.Team))
 	}
 
 	granted := capture.scopes

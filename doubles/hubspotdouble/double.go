@@ -6,7 +6,10 @@
 // Handler on a fixed port, keeping its contacts and properties in a JSON
 // file across restarts (Save, Load, AutoSave). It can be told to fail at
 // run time (5xx, slow answers, writes whose response is lost) and shows what
-// it holds under GET /_double/state.
+// it holds under GET /_double/state. For `hiresync doctor` it also reads a
+// page of contacts, refuses a token without an endpoint's scope with
+// HubSpot's 403 MISSING_SCOPES, and can lose a property or have its type
+// changed (SetScopes, DropProperty, SetPropertyType).
 package hubspotdouble
 
 import (
