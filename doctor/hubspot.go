@@ -41,7 +41,7 @@ func (e hubspotError) scopes() []string {
 	return out
 }
 
-// get makes one GET of HubSpot's API and decodes a 2xx answer into out;
+// hubspotGet makes one GET of HubSpot's API and decodes a 2xx answer into out;
 // otherwise it returns the status and the error body.
 func (r *run) hubspotGet(ctx context.Context, path string, out any) (int, hubspotError, error) {
 	call, cancel := r.call(ctx)

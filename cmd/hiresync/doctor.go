@@ -94,6 +94,6 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// startupCheckDelay lets the worker start polling before the checks run,
-// so that they see Temporal as the service does.
+// startupCheckDelay lets the ingress and the worker come up first: the
+// checks never hold up serving.
 const startupCheckDelay = 2 * time.Second
