@@ -57,7 +57,9 @@ pids+=($!)
 doubles=()
 if [ -z "${SLACK_BOT_TOKEN:-}" ]; then
   export SLACK_BOT_TOKEN=xoxb-local-double SLACK_API_URL="http://$SLACK_DOUBLE_ADDR/api/"
-  doubles+=(-slack "$SLACK_DOUBLE_ADDR" -slack-token "$SLACK_BOT_TOKEN")
+  # The recruiters examples/routes.yaml names, so that they resolve.
+  doubles+=(-slack "$SLACK_DOUBLE_ADDR" -slack-token "$SLACK_BOT_TOKEN"
+    -slack-users "U0LEAD=lead@acme.example,U0MAYA=maya@acme.example")
 fi
 if [ -z "${HUBSPOT_ACCESS_TOKEN:-}" ]; then
   export HUBSPOT_ACCESS_TOKEN=pat-local-double HUBSPOT_API_URL="http://$HUBSPOT_DOUBLE_ADDR"
@@ -84,6 +86,9 @@ wait_http() {
 case " ${doubles[*]:-} " in *" -slack "*) wait_http "http://$SLACK_DOUBLE_ADDR/_double/state";; esac
 case " ${doubles[*]:-} " in *" -hubspot "*) wait_http "http://$HUBSPOT_DOUBLE_ADDR/_double/state";; esac
 "$BIN/hiresync" hubspot setup
+# What `hiresync doctor` finds, for the banner; the worker starts just
+# after, so its line only warns.
+doctor_report=$("$BIN/hiresync" doctor 2>&1 | sed 's/^/    /') || true
 
 cat <<BANNER
 
@@ -94,6 +99,9 @@ BANNER
 case " ${doubles[*]:-} " in *" -slack "*) echo "    Slack double       http://$SLACK_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 case " ${doubles[*]:-} " in *" -hubspot "*) echo "    HubSpot double     http://$HUBSPOT_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 cat <<BANNER
+
+  hiresync doctor:
+$doctor_report
 
   Send the eleven sample events, from another terminal:
     ./bin/hiresync simulate -url http://$HIRESYNC_HTTP_ADDR/webhooks/clarityhire -secret $CLARITYHIRE_WEBHOOK_SECRETS

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -42,6 +43,7 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("doubles", flag.ContinueOnError)
 	slackAddr := fs.String("slack", "", "serve the Slack double on this address (e.g. 127.0.0.1:8091)")
 	slackToken := fs.String("slack-token", "xoxb-local-double", "bot token the Slack double accepts")
+	slackUsers := fs.String("slack-users", "", "workspace members the Slack double knows, as id=email,… (the routes' recruiters)")
 	hubspotAddr := fs.String("hubspot", "", "serve the HubSpot double on this address (e.g. 127.0.0.1:8092)")
 	hubspotToken := fs.String("hubspot-token", "pat-local-double", "access token the HubSpot double accepts")
 	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages and contacts in this directory ("+
@@ -71,7 +73,15 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	var doubles []double
 	if *slackAddr != "" {
-		d := slackdouble.New(slackdouble.WithToken(*slackToken))
+		opts := []slackdouble.Option{slackdouble.WithToken(*slackToken)}
+		for _, u := range strings.FieldsFunc(*slackUsers, func(r rune) bool { return r == ',' }) {
+			id, email, ok := strings.Cut(strings.TrimSpace(u), "=")
+			if !ok {
+				return fmt.Errorf("doubles: -slack-users: %q is not id=email", u)
+			}
+			opts = append(opts, slackdouble.WithUser(id, email))
+		}
+		d := slackdouble.New(opts...)
 		doubles = append(doubles, double{"slack double", *slackAddr, statePath(slackStateFile), d.Handler(), d})
 	}
 	if *hubspotAddr != "" {

@@ -6,6 +6,7 @@
 //	hiresync worker         the Temporal worker alone
 //	hiresync setup          register hiresync's search attributes
 //	hiresync hubspot setup  create hiresync's HubSpot contact properties
+//	hiresync doctor         check every connection and setting, one line each
 //	hiresync simulate       send signed sample events or generated stories
 //	hiresync doubles        serve the local Slack and HubSpot doubles
 //	hiresync healthcheck    GET a health URL, exit 1 unless it answers 2xx
@@ -33,6 +34,8 @@ commands:
   worker           run the Temporal worker alone
   setup            register the search attributes (CandidateId, JobIds, HiringStage)
   hubspot setup    create the HubSpot property group and contact properties
+  doctor           check every connection and setting, one line each; exit 1 on any failure
+                   (-send-test-handoff also sends a signed test hand-off)
   simulate         sign and send sample events or generated candidate stories
   doubles          serve the local Slack and HubSpot doubles (for make run)
   codec-server     decode encrypted payloads for the Web UI and temporal CLI
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: hiresync hubspot setup")
 		}
 		return runHubSpotSetup(ctx, log, stdout)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout)
 	case "simulate":
 		return runSimulate(ctx, rest, stdout, stderr)
 	case "doubles":
