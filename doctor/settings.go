@@ -2,10 +2,11 @@ package doctor
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/hiresync/hiresync/config"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 // The names of the checks of settings that need no call.
@@ -31,9 +32,11 @@ func (r *run) checkWebhookSecrets() {
 	now := time.Now()
 	body := []byte(`{"id":"evt_doctor","type":"doctor.check"}`)
 	for i, k := range keys {
-		sig := signature.Sign(k, "msg_doctor", now.Unix(), body)
-		if err := signature.NewVerifier([]signature.Key{k}, func() time.Time { return now }).
-			Verify("msg_doctor", fmt.Sprint(now.Unix()), sig, body); err != nil {
+		h := http.Header{}
+		h.Set(signature.HeaderID, "msg_doctor")
+		h.Set(signature.HeaderTimestamp, fmt.Sprint(now.Unix()))
+		h.Set(signature.HeaderSignature, signature.Sign(k, "msg_doctor", now.Unix(), body))
+		if err := signature.NewVerifier([]signature.Key{k}, func() time.Time { return now }).Verify(h, body); err != nil {
 			r.fail(CheckWebhookSecrets, fmt.Sprintf("secret %d of %d: a signature made with it does not verify: %s", i+1, len(keys), oneLine(err)),
 				"copy the secret again from ClarityHire")
 			return
