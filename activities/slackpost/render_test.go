@@ -17,10 +17,10 @@ import (
 	"github.com/hiresync/hiresync/activities/slackpost"
 )
 
-// sample loads testdata/events/<eventType>.json.
+// sample loads doubles/clarityhire/events/<eventType>.json.
 func sample(t *testing.T, eventType string) hiresync.Event {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testsuite", "clarityhire", "events", eventType+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "doubles", "clarityhire", "events", eventType+".json"))
 	require.NoError(t, err)
 	var e hiresync.Event
 	require.NoError(t, json.Unmarshal(b, &e))

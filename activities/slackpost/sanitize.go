@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hiresync/hiresync"
 )
 
 // redacted replaces anything that looks like an email address or a phone
@@ -84,6 +86,17 @@ func esc(s string) string {
 // field is an event value cleaned and escaped for mrkdwn.
 func field(s string, maxRunes int) string { return esc(clean(s, maxRunes)) }
 
+// idLabel is an id shown as text where a label is missing (a job without a
+// title): an id that keeps the id rules (hiresync.ValidID) is shown exactly
+// as sent, since it is an identifier, not free text, and the rules leave it
+// nothing to clean or escape; anything else is cleaned like free text.
+func idLabel(id string, maxRunes int) string {
+	if hiresync.ValidID(id) {
+		return id
+	}
+	return clean(id, maxRunes)
+}
+
 // code is an event code such as "position_filled", made readable, cleaned
 // and escaped.
 func code(s string) string { return field(strings.ReplaceAll(s, "_", " "), maxWordRunes) }
@@ -93,7 +106,6 @@ const (
 	maxWordRunes  = 100
 	maxNameRunes  = 150 // Slack's limit for a header block
 	maxTitleRunes = 200
-	maxIDRunes    = 255
 	maxURLBytes   = 3000 // Slack's limit for a button's url
 )
 
