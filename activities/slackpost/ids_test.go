@@ -113,3 +113,22 @@ func TestIDLabelsAreNotRedacted(t *testing.T) {
 	}}
 	assert.Contains(t, slackpost.Reply(e).Text, "*job_20261204*")
 }
+
+// The candidate's id in its profile URL is not a phone number: the root
+// keeps its button; another digit run in the URL still loses it.
+func TestProfileURLWithANumericCandidateID(t *testing.T) {
+	for _, shape := range idShapes {
+		t.Run(shape.name, func(t *testing.T) {
+			u := "https://app.clarityhire.com/candidates/" + shape.id
+			m := slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.id, EventID: "evt_1", ProfileURL: u})
+			blocks, err := m.Blocks.MarshalJSON()
+			require.NoError(t, err)
+			assert.Contains(t, string(blocks), `"url":"`+u+`"`)
+
+			m = slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.sibling, EventID: "evt_1", ProfileURL: u + "?tel=4155552671"})
+			blocks, err = m.Blocks.MarshalJSON()
+			require.NoError(t, err)
+			assert.NotContains(t, string(blocks), "4155552671", "the query with a phone number is dropped")
+		})
+	}
+}

@@ -116,7 +116,7 @@ func Root(v RootView) Message {
 			mrkdwn("*Status*\n" + esc(status)),
 		}, nil, slack.SectionBlockOptionBlockID(blockApplication)),
 	}
-	if u := profileURL(v.ProfileURL); u != "" {
+	if u := profileURL(v.ProfileURL, v.CandidateID); u != "" {
 		button := slack.NewButtonBlockElement(ActionOpenProfile, "", plain("Open in ClarityHire"))
 		button.URL = u
 		blocks = append(blocks, slack.NewActionBlock(blockProfile, button))

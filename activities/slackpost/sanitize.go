@@ -112,18 +112,28 @@ const (
 // profileURL is the link for the root's button: an http(s) URL without
 // credentials, and without its query and fragment if they look like they
 // hold an email address or a phone number. It is "" when no such URL can be
-// made, and the root then has no button.
-func profileURL(raw string) string {
+// made, and the root then has no button. The candidate's own id (one that
+// keeps the id rules) is an identifier, not a phone number, however many
+// digits it has: it is left out of the search for contact details, so that
+// ".../candidates/4415550101" keeps its button.
+func profileURL(raw, candidateID string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return ""
 	}
 	u.User = nil
-	if hasContact(unescape(u.RawQuery)) || hasContact(unescape(u.Fragment)) {
+	contact := func(s string) bool {
+		s = unescape(s)
+		if hiresync.ValidID(candidateID) {
+			s = strings.ReplaceAll(s, candidateID, " ")
+		}
+		return hasContact(s)
+	}
+	if contact(u.RawQuery) || contact(u.Fragment) {
 		u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	}
 	s := u.String()
-	if hasContact(unescape(u.Host+u.Path)) || hasContact(unescape(s)) || len(s) > maxURLBytes {
+	if contact(u.Host+u.Path) || contact(s) || len(s) > maxURLBytes {
 		return ""
 	}
 	return s
