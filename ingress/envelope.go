@@ -41,6 +41,12 @@ func ParseEvent(body []byte) (hiresync.Event, error) {
 
 // checkID accepts the ids ClarityHire issues: short, made of letters, digits
 // and "_-.:". Anything else could smuggle text into a workflow id or a log.
+// This check is what keeps ids safe downstream: an id that passed it is
+// carried byte for byte into the workflow id, search attributes, timeline,
+// logs, HubSpot and Slack's message metadata, and never cleaned or redacted
+// there (redaction would turn "evt_20261204000001" into another id). The
+// same rule is hiresync.ValidID, which the Slack activities apply again;
+// ingress/ids_test.go holds the two together.
 func checkID(field, id string) error {
 	switch {
 	case id == "":

@@ -267,9 +267,26 @@ func (s *Stack) checkSlack(r *Report, x Expectation) {
 	if found := emailRe.FindAllString(string(state), 3); len(found) > 0 {
 		r.problem("email addresses in Slack: %v", found)
 	}
-	if found := phoneRe.FindAllString(slackTS.ReplaceAllString(string(state), ""), 3); len(found) > 0 {
+	if found := phoneRe.FindAllString(withoutIDs(slackTS.ReplaceAllString(string(state), ""), x), 3); len(found) > 0 {
 		r.problem("phone numbers in Slack: %v", found)
 	}
+}
+
+// withoutIDs is state with the deliveries' event and candidate ids taken
+// out: they are identifiers, carried byte for byte into metadata and profile
+// links however many digits they hold, not phone numbers. Longest first, so
+// that an id inside another does not leave the rest behind.
+func withoutIDs(state string, x Expectation) string {
+	var ids []string
+	for cand, events := range x.EventIDs {
+		ids = append(ids, cand)
+		ids = append(ids, events...)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
+	for _, id := range ids {
+		state = strings.ReplaceAll(state, id, "")
+	}
+	return state
 }
 
 func (s *Stack) checkHubSpot(r *Report, x Expectation) {

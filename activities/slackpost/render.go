@@ -99,8 +99,13 @@ func Status(e hiresync.Event) string {
 // header, the job with source and status, and one link button "Open in
 // ClarityHire" to the profile (left out when the profile URL is unusable).
 func Root(v RootView) Message {
-	name := cmp.Or(clean(v.CandidateName, maxNameRunes), "Candidate")
-	job := cmp.Or(clean(v.JobTitle, maxTitleRunes), clean(v.JobID, maxTitleRunes), "Unknown job")
+	name := clean(v.CandidateName, maxNameRunes)
+	if v.CandidateName != "" && v.CandidateName == v.CandidateID {
+		// No name was sent and the id stands in for it (Candidate.Name).
+		name = idLabel(v.CandidateID, maxNameRunes)
+	}
+	name = cmp.Or(name, "Candidate")
+	job := cmp.Or(clean(v.JobTitle, maxTitleRunes), idLabel(v.JobID, maxTitleRunes), "Unknown job")
 	source := cmp.Or(clean(v.Source, maxWordRunes), "—")
 	status := cmp.Or(clean(v.Status, maxWordRunes), "—")
 
@@ -111,7 +116,7 @@ func Root(v RootView) Message {
 			mrkdwn("*Status*\n" + esc(status)),
 		}, nil, slack.SectionBlockOptionBlockID(blockApplication)),
 	}
-	if u := profileURL(v.ProfileURL); u != "" {
+	if u := profileURL(v.ProfileURL, v.CandidateID); u != "" {
 		button := slack.NewButtonBlockElement(ActionOpenProfile, "", plain("Open in ClarityHire"))
 		button.URL = u
 		blocks = append(blocks, slack.NewActionBlock(blockProfile, button))
@@ -151,7 +156,11 @@ func replyText(e hiresync.Event) string {
 	case hiresync.ApplicationSubmitted:
 		s := ":inbox_tray: Application submitted"
 		if a := d.Application; a != nil {
-			if job := field(cmp.Or(a.Job.Title, a.Job.ID), maxTitleRunes); job != "" {
+			job := field(a.Job.Title, maxTitleRunes)
+			if a.Job.Title == "" {
+				job = esc(idLabel(a.Job.ID, maxTitleRunes))
+			}
+			if job != "" {
 				s += " for *" + job + "*"
 			}
 			if src := field(a.Source, maxWordRunes); src != "" {

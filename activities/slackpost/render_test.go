@@ -17,7 +17,7 @@ import (
 	"github.com/hiresync/hiresync/activities/slackpost"
 )
 
-// sample loads testdata/events/<eventType>.json.
+// sample loads doubles/clarityhire/events/<eventType>.json.
 func sample(t *testing.T, eventType string) hiresync.Event {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "doubles", "clarityhire", "events", eventType+".json"))
