@@ -8,8 +8,6 @@ import (
 	"github.com/hiresync/hiresync"
 )
 
-// maxIDLength bounds event and candidate ids; ClarityHire's are short.
-const maxIDLength = 128
 
 // ParseEvent decodes and validates a ClarityHire envelope with
 // encoding/json: unknown fields are ignored (ClarityHire may add any), and
@@ -30,11 +28,22 @@ func ParseEvent(body []byte) (hiresync.Event, error) {
 	if e.Type == "" {
 		return e, errors.New("missing type")
 	}
-	if len(e.Type) > maxIDLength || !printable(e.Type) {
+	if len(e.Type) > hiresync.MaxIDLength || !printable(e.Type) {
 		return e, errors.New("type is not a valid event type")
 	}
 	if err := checkID("data.candidate.id", e.Data.Candidate.ID); err != nil {
 		return e, err
+	}
+	// The application's and job's ids are optional, but when sent they go
+	// into Slack's metadata, search attributes and the timeline as the
+	// event's and candidate's do, so they obey the same rule.
+	if a := e.Data.Application; a != nil {
+		if err := checkOptionalID("data.application.id", a.ID); err != nil {
+			return e, err
+		}
+		if err := checkOptionalID("data.application.job.id", a.Job.ID); err != nil {
+			return e, err
+		}
 	}
 	return e, nil
 }
@@ -45,24 +54,25 @@ func ParseEvent(body []byte) (hiresync.Event, error) {
 // carried byte for byte into the workflow id, search attributes, timeline,
 // logs, HubSpot and Slack's message metadata, and never cleaned or redacted
 // there (redaction would turn "evt_20261204000001" into another id). The
-// same rule is hiresync.ValidID, which the Slack activities apply again;
-// ingress/ids_test.go holds the two together.
+// rule itself is hiresync.ValidID, which the Slack activities apply again.
 func checkID(field, id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("missing %s", field)
-	case len(id) > maxIDLength:
-		return fmt.Errorf("%s is longer than %d characters", field, maxIDLength)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == '-' || c == '.' || c == ':'
-		if !ok {
-			return fmt.Errorf("%s has a character other than letters, digits and _-.:", field)
-		}
+	case len(id) > hiresync.MaxIDLength:
+		return fmt.Errorf("%s is longer than %d characters", field, hiresync.MaxIDLength)
+	case !hiresync.ValidID(id):
+		return fmt.Errorf("%s has a character other than letters, digits and _-.:", field)
 	}
 	return nil
+}
+
+// checkOptionalID is checkID for an id that may be left out.
+func checkOptionalID(field, id string) error {
+	if id == "" {
+		return nil
+	}
+	return checkID(field, id)
 }
 
 func printable(s string) bool {

@@ -109,6 +109,10 @@ func TestParseEventAnswers(t *testing.T) {
 		{"empty type", ``, `,"type":""`, "missing type"},
 		{"type with a space", ``, `,"type":"test passed"`, "type is not a valid event type"},
 		{"candidate id injection", `,"candidate":{"id":"c1/../x y"}`, ``, "data.candidate.id has a character other than"},
+		{"application id with a space", `,"application":{"id":"app 1","job":{"id":"job_BE42"}}`, ``, "data.application.id has a character other than"},
+		{"job id with mrkdwn", `,"application":{"id":"app_1","job":{"id":"<!here>"}}`, ``, "data.application.job.id has a character other than"},
+		{"long job id", `,"application":{"job":{"id":"` + strings.Repeat("j", 129) + `"}}`, ``, "data.application.job.id is longer than 128"},
+		{"application without ids", `,"application":{"source":"referral"}`, ``, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
