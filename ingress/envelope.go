@@ -8,7 +8,6 @@ import (
 	"github.com/hiresync/hiresync"
 )
 
-
 // ParseEvent decodes and validates a ClarityHire envelope with
 // encoding/json: unknown fields are ignored (ClarityHire may add any), and
 // what hiresync.Event has no field for, such as the phone number, is not
