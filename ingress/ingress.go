@@ -64,7 +64,7 @@ type Server struct {
 }
 
 // New builds the ingress. reg receives the ingress metrics and is served at
-// /metrics; gatherer may be the same registry.
+// /metrics.
 func New(cfg Config, tc Temporal, log *slog.Logger, reg *prometheus.Registry) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now

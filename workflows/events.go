@@ -142,7 +142,7 @@ func (c *candidate) applyEvent(ctx workflow.Context, ev hiresync.Event) *step {
 	})
 	s := &step{ev: ev, app: app, entry: len(c.Timeline) - 1}
 	s.statusChanged = c.applyStatus(app, ev)
-	if ev.Type == hiresync.TestPassed || ev.Type == hiresync.TestCompleted && ev.Data.Test != nil && ev.Data.Test.Passed() {
+	if ev.PassedTest() {
 		c.PassedTest = true
 	}
 	if ev.Type == hiresync.ApplicationRejected {
@@ -247,7 +247,7 @@ func (c *candidate) application(ev hiresync.Event) *hiresync.ApplicationState {
 	src := ev.Data.Application
 	if app.Status == "" {
 		// ClarityHire's own stage until an event of ours sets one.
-		app.Status = src.Stage
+		app.Status = hiresync.Status(src.Stage)
 	}
 	app.JobID = src.Job.ID
 	if src.Job.Title != "" && (app.JobTitle == "" || ev.Type == hiresync.ApplicationSubmitted) {
