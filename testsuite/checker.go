@@ -64,10 +64,10 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 		} else {
 			x.Replies[a] = append(x.Replies[a], e.ID)
 		}
-		if label := statusLabel(e); label != "" && !e.CreatedAt.Before(statusAt[a]) {
-			x.FinalStatus[a], statusAt[a] = label, e.CreatedAt
+		if status, _, ok := e.Status(); ok && !e.CreatedAt.Before(statusAt[a]) {
+			x.FinalStatus[a], statusAt[a] = status.Label(), e.CreatedAt
 		}
-		if e.Type == hiresync.TestPassed || e.Type == hiresync.TestCompleted && e.Data.Test != nil && e.Data.Test.Passed() {
+		if e.PassedTest() {
 			passed[cand] = true
 		}
 		email := strings.ToLower(e.Data.Candidate.Email) // HubSpot keeps emails lower-cased
@@ -94,41 +94,21 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 		case hiresync.StageChanged:
 			setStage(e.Data.StageChange.To)
 		case hiresync.CandidateHired:
-			setStage("hired")
+			setStage(string(hiresync.StatusHired))
 			c[hubspot.PropertyLifecycleStage] = hubspot.StageCustomer
 		case hiresync.ApplicationRejected:
-			setStage("rejected")
+			setStage(string(hiresync.StatusRejected))
 			rejected[cand] = true
 			if e.Data.Rejection.Qualified || passed[cand] {
-				c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
+				c[hubspot.PropertyTalentPool] = hiresync.TalentPoolRejectedQualified
 			}
 		}
 		// Qualified also when the passed test comes after the rejection.
 		if rejected[cand] && passed[cand] {
-			c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
+			c[hubspot.PropertyTalentPool] = hiresync.TalentPoolRejectedQualified
 		}
 	}
 	return x, nil
-}
-
-func statusLabel(e hiresync.Event) string {
-	switch e.Type {
-	case hiresync.ApplicationSubmitted:
-		return "Applied"
-	case hiresync.TestPassed:
-		return "Test passed"
-	case hiresync.TestFailed:
-		return "Test failed"
-	case hiresync.StageChanged:
-		return "Stage: " + e.Data.StageChange.To
-	case hiresync.CandidateHired:
-		return "Hired"
-	case hiresync.ApplicationRejected:
-		return "Rejected"
-	case hiresync.ApplicationWithdrawn:
-		return "Withdrawn"
-	}
-	return ""
 }
 
 // Report counts what a run produced against its expectation. A clean run

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
@@ -63,6 +64,18 @@ func TestRecordHistories(t *testing.T) {
 		write("duplicates-out-of-order.json", hiresync.WorkflowID(cand), "")
 	}
 
+	// One event at a time, a status change among them, then a re-drive: the
+	// single Slack activities and the redrive signal.
+	alone := samplesFor(t, "cand_REPLAY3")[:3]
+	for i, d := range alone {
+		s.Send(t, d)
+		s.WaitSettled(t, map[string]int{"cand_REPLAY3": i + 1}, 2*time.Minute)
+	}
+	require.NoError(t, s.Temporal.SignalWorkflow(ctx, hiresync.WorkflowID("cand_REPLAY3"), "", hiresync.RedriveSignal, nil))
+	require.Eventually(t, func() bool { return redriveTaken(ctx, t, s, hiresync.WorkflowID("cand_REPLAY3")) },
+		time.Minute, 100*time.Millisecond, "the re-drive's workflow task completes")
+	write("one-at-a-time.json", hiresync.WorkflowID("cand_REPLAY3"), "")
+
 	// A continue-as-new after three events: the first run is recorded.
 	state := hiresync.NewState("cand_REPLAY2")
 	state.Options.MaxEventsPerRun = 3
@@ -77,4 +90,22 @@ func TestRecordHistories(t *testing.T) {
 	s.Send(t, ds[1:6]...)
 	s.WaitSettled(t, map[string]int{"cand_REPLAY2": 6}, 2*time.Minute)
 	write("continue-as-new.json", run.GetID(), run.GetRunID())
+}
+
+// redriveTaken reports whether the workflow's history has the redrive
+// signal and, after it, a completed workflow task.
+func redriveTaken(ctx context.Context, t *testing.T, s *testsuite.Stack, workflowID string) bool {
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	signalled := false
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		switch {
+		case e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == hiresync.RedriveSignal:
+			signalled = true
+		case signalled && e.GetEventType() == enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			return true
+		}
+	}
+	return false
 }

@@ -29,7 +29,6 @@ import (
 	"github.com/hiresync/hiresync/signature"
 	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
-	"github.com/hiresync/hiresync/workflows"
 )
 
 // TestSecret signs the harness's deliveries.
@@ -202,7 +201,7 @@ func (s *Stack) Timeline(ctx context.Context, candidateID string) ([]hiresync.Ti
 // State queries a candidate's whole state.
 func (s *Stack) State(ctx context.Context, candidateID string) (hiresync.CandidateState, error) {
 	var st hiresync.CandidateState
-	return st, s.query(ctx, candidateID, workflows.StateQuery, &st)
+	return st, s.query(ctx, candidateID, hiresync.StateQuery, &st)
 }
 
 func (s *Stack) query(ctx context.Context, candidateID, name string, out any) error {

@@ -19,13 +19,6 @@ import (
 // keptTimeline is how many recent timeline entries a new run carries.
 const keptTimeline = 200
 
-// RedriveSignal asks the workflow to run again the actions that failed
-// permanently (after an operator fixed the cause).
-const RedriveSignal = "redrive"
-
-// StateQuery answers the whole CandidateState, for operators and checks.
-const StateQuery = "state"
-
 // CandidateWorkflow is the workflow of one candidate, id hiresync.WorkflowID.
 // Its input is the state carried over from the previous run, if any.
 func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) error {
@@ -50,7 +43,7 @@ type candidate struct {
 	// sentJobs and sentStage are the job ids and stage as last written to
 	// search attributes.
 	sentJobs  []string
-	sentStage string
+	sentStage hiresync.Status
 }
 
 func newCandidate(s hiresync.CandidateState) *candidate {
@@ -79,7 +72,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandlerWithOptions(ctx, StateQuery,
+	if err := workflow.SetQueryHandlerWithOptions(ctx, hiresync.StateQuery,
 		func() (hiresync.CandidateState, error) { return c.CandidateState, nil },
 		workflow.QueryHandlerOptions{Description: "The candidate's whole state: applications, threads, contact, dedupe set"},
 	); err != nil {
@@ -93,7 +86,8 @@ func (c *candidate) setup(ctx workflow.Context) error {
 		// A first run has what the ingress's start set (StartAttributes).
 		sa := workflow.GetTypedSearchAttributes(ctx)
 		c.sentJobs, _ = sa.GetKeywordList(hiresync.JobIDsAttr)
-		c.sentStage, _ = sa.GetKeyword(hiresync.HiringStageAttr)
+		stage, _ := sa.GetKeyword(hiresync.HiringStageAttr)
+		c.sentStage = hiresync.Status(stage)
 	} else {
 		// A continued run has its previous run's, which publish kept equal
 		// to the state it carries.
@@ -114,7 +108,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 // delivered, so that none is lost.
 func (c *candidate) run(ctx workflow.Context) error {
 	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
-	redrives := workflow.GetSignalChannel(ctx, RedriveSignal)
+	redrives := workflow.GetSignalChannel(ctx, hiresync.RedriveSignal)
 	for {
 		var aged, retired, cancelled bool
 		sel := workflow.NewSelector(ctx)

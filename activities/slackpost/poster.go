@@ -61,18 +61,6 @@ const (
 	errCodeInvalidID       = "invalid_id"
 )
 
-// API is what hiresync's activities need from Slack. *Poster implements it;
-// tests may hold a fake instead.
-type API interface {
-	PostRoot(ctx context.Context, channel string, m Message) (ts string, err error)
-	Reply(ctx context.Context, channel, threadTS string, m Message) (ts string, err error)
-	Update(ctx context.Context, channel, ts string, m Message) error
-	FindPosted(ctx context.Context, channel, threadTS, eventID string) (ts string, found bool, err error)
-	AuthTest(ctx context.Context) (*slack.AuthTestResponse, error)
-}
-
-var _ API = (*Poster)(nil)
-
 // Message is one Slack message: its mrkdwn text (the whole message when there
 // are no blocks, the notification fallback when there are), its blocks, and
 // the ids that go into its metadata. Render builds them; Text is sent as it

@@ -66,7 +66,7 @@ func TestPostEachMessageKind(t *testing.T) {
 	ctx := t.Context()
 
 	first := sample(t, hiresync.ApplicationSubmitted)
-	view := slackpost.NewRootView(first, slackpost.Status(first))
+	view := rootView(first, label(first))
 	root, err := p.PostRoot(ctx, "C1", slackpost.Root(view))
 	require.NoError(t, err)
 
@@ -91,7 +91,7 @@ func TestPostEachMessageKind(t *testing.T) {
 	}
 
 	hired := sample(t, hiresync.CandidateHired)
-	view.Status = slackpost.Status(hired)
+	view.Status = label(hired)
 	require.NoError(t, p.Update(ctx, "C1", root, slackpost.Root(view)))
 	stored, _ = d.Message("C1", root)
 	assert.Equal(t, "Ada Okafor · Senior Backend Engineer · Hired", stored.Text)
@@ -513,15 +513,16 @@ func TestNoContactDetailsReachSlack(t *testing.T) {
 	p := newPoster(t, d, nil)
 	ctx := t.Context()
 	// Event and candidate ids passed the ingress's rules (a hostile one is
-	// refused: TestRefusedBeforeSlack); the job id is not checked there, so
-	// it stays hostile and must be left out of the metadata.
+	// refused: TestRefusedBeforeSlack); the job id is checked there too, but
+	// the poster does not rely on it: a hostile one is left out of the
+	// metadata.
 	event := func(eventType string) hiresync.Event {
 		e := hostileEvent(eventType)
 		e.ID, e.Data.Candidate.ID = "evt_"+eventType, "cand_1"
 		return e
 	}
 	first := event(hiresync.ApplicationSubmitted)
-	root, err := p.PostRoot(ctx, "C1", slackpost.Root(slackpost.NewRootView(first, hostile)))
+	root, err := p.PostRoot(ctx, "C1", slackpost.Root(rootView(first, hostile)))
 	require.NoError(t, err)
 	for _, eventType := range append(slicesClone(hiresync.EventTypes), "unknown.type") {
 		_, err := p.Reply(ctx, "C1", root, slackpost.Reply(event(eventType)))

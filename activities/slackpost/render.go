@@ -34,8 +34,8 @@ type RootView struct {
 	JobTitle      string
 	JobID         string
 	Source        string
-	// Status is the application's current status: "Applied", "Test passed",
-	// "Stage: offer", "Hired", "Rejected", "Withdrawn"… (see Status).
+	// Status is the application's current status as it reads: "Applied",
+	// "Stage: offer", "Hired"… (hiresync.Status.Label).
 	Status     string
 	ProfileURL string
 	// EventID is the event that posted the root; keep it when updating, so
@@ -43,56 +43,6 @@ type RootView struct {
 	// the metadata.
 	EventID     string
 	CandidateID string
-}
-
-// NewRootView is the root view of the application e belongs to, showing
-// status.
-func NewRootView(e hiresync.Event, status string) RootView {
-	c := e.Data.Candidate
-	v := RootView{
-		CandidateName: c.Name(),
-		Status:        status,
-		ProfileURL:    c.ProfileURL,
-		EventID:       e.ID,
-		CandidateID:   c.ID,
-	}
-	if a := e.Data.Application; a != nil {
-		v.JobTitle, v.JobID, v.Source = a.Job.Title, a.Job.ID, a.Source
-	}
-	return v
-}
-
-// Status is the application status event e brings about, for the root
-// message, or "" for an event type that does not change it.
-func Status(e hiresync.Event) string {
-	switch e.Type {
-	case hiresync.ApplicationSubmitted:
-		return "Applied"
-	case hiresync.TestCompleted:
-		return "Test completed"
-	case hiresync.TestPassed:
-		return "Test passed"
-	case hiresync.TestFailed:
-		return "Test failed"
-	case hiresync.InterviewScheduled:
-		return "Interview scheduled"
-	case hiresync.InterviewCancelled:
-		return "Interview cancelled"
-	case hiresync.InterviewCompleted:
-		return "Interview completed"
-	case hiresync.StageChanged:
-		if sc := e.Data.StageChange; sc != nil && sc.To != "" {
-			return "Stage: " + strings.ReplaceAll(sc.To, "_", " ")
-		}
-		return "Stage changed"
-	case hiresync.CandidateHired:
-		return "Hired"
-	case hiresync.ApplicationRejected:
-		return "Rejected"
-	case hiresync.ApplicationWithdrawn:
-		return "Withdrawn"
-	}
-	return ""
 }
 
 // Root renders an application's root message: the candidate's name as a
