@@ -11,19 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 )
-
-// idShapes are ids as ClarityHire (or another ATS) may send them. Each id
-// has a sibling that differs only in its digits: a redaction of digit runs
-// would make the two the same.
-var idShapes = []struct{ name, id, sibling string }{
-	{"numeric", "20261204000001", "20261204000002"},
-	{"prefixed numeric", "evt_20261204000001", "evt_20261204000002"},
-	{"ULID", "01JC01Z8Q4XKJ7R4M9V2T6B3HN", "01JC01Z8Q4XKJ7R4M9V2T6B3HP"},
-	{"UUID", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c40", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c41"},
-	{"dots and colons", "clarityhire:evt.2026.12.04:4415550101", "clarityhire:evt.2026.12.04:4415550102"},
-	{"128 characters", "evt_" + strings.Repeat("1234567890", 12) + "1234", "evt_" + strings.Repeat("1234567890", 12) + "1235"},
-}
 
 // withIDs is the application.submitted sample with every id set to id.
 func withIDs(t *testing.T, id string) []byte {
@@ -46,19 +35,19 @@ func withIDs(t *testing.T, id string) []byte {
 // signalled, logged and indexed exactly as sent, and its sibling stays a
 // different event.
 func TestIDShapesAcceptedUnchanged(t *testing.T) {
-	for _, shape := range idShapes {
-		t.Run(shape.name, func(t *testing.T) {
+	for _, shape := range clarityhire.IDShapes {
+		t.Run(shape.Name, func(t *testing.T) {
 			var logs bytes.Buffer
 			rec := &recorder{}
 			h := newServer(t, rec, &logs)
-			for _, id := range []string{shape.id, shape.sibling} {
+			for _, id := range []string{shape.ID, shape.Sibling} {
 				require.True(t, hiresync.ValidID(id), "hiresync.ValidID agrees with the ingress")
 				code, body, _ := do(h, signed(t, id, withIDs(t, id)))
 				require.Equal(t, http.StatusAccepted, code, "%v", body)
 				assert.Equal(t, map[string]any{"event_id": id, "workflow_id": "candidate:" + id}, body)
 			}
 			require.Equal(t, 2, rec.count())
-			for i, id := range []string{shape.id, shape.sibling} {
+			for i, id := range []string{shape.ID, shape.Sibling} {
 				call := rec.signals[i]
 				ev := call.event
 				assert.Equal(t, id, ev.ID)
@@ -76,7 +65,7 @@ func TestIDShapesAcceptedUnchanged(t *testing.T) {
 			}
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 			require.Len(t, lines, 2)
-			for i, id := range []string{shape.id, shape.sibling} {
+			for i, id := range []string{shape.ID, shape.Sibling} {
 				var line map[string]any
 				require.NoError(t, json.Unmarshal([]byte(lines[i]), &line))
 				assert.Equal(t, id, line["event_id"], "logged as sent")

@@ -17,18 +17,6 @@ import (
 	"github.com/hiresync/hiresync/testsuite"
 )
 
-// idShapes are ids as ClarityHire (or another ATS) may send them, each with
-// a sibling that differs only in its digits: a redaction of digit runs would
-// make the two one.
-var idShapes = []struct{ name, id, sibling string }{
-	{"numeric", "20261204000001", "20261204000002"},
-	{"prefixed numeric", "evt_20261204000001", "evt_20261204000002"},
-	{"ULID", "01JC01Z8Q4XKJ7R4M9V2T6B3HN", "01JC01Z8Q4XKJ7R4M9V2T6B3HP"},
-	{"UUID", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c40", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c41"},
-	{"dots and colons", "clarityhire:evt.2026.12.04:4415550101", "clarityhire:evt.2026.12.04:4415550102"},
-	{"128 characters", "evt_" + strings.Repeat("1234567890", 12) + "1234", "evt_" + strings.Repeat("1234567890", 12) + "1235"},
-}
-
 // delivery is the sample of eventType for candidate cand, with event id
 // and application id set.
 func delivery(t *testing.T, eventType, id, cand, app string) clarityhire.Delivery {
@@ -70,37 +58,37 @@ func messageFor(t *testing.T, s *testsuite.Stack, eventID string) slackdouble.Me
 func TestIDsShapesEndToEnd(t *testing.T) {
 	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
 	var ds []clarityhire.Delivery
-	for _, shape := range idShapes {
+	for _, shape := range clarityhire.IDShapes {
 		ds = append(ds,
-			delivery(t, hiresync.ApplicationSubmitted, shape.id, shape.id, shape.id),
-			delivery(t, hiresync.TestCompleted, shape.sibling, shape.id, shape.id))
+			delivery(t, hiresync.ApplicationSubmitted, shape.ID, shape.ID, shape.ID),
+			delivery(t, hiresync.TestCompleted, shape.Sibling, shape.ID, shape.ID))
 	}
 	s.Send(t, ds...)
 	check(t, s, ds, 3*time.Minute)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, shape := range idShapes {
-		t.Run(shape.name, func(t *testing.T) {
-			tl, err := s.Timeline(ctx, shape.id) // the workflow is candidate:<id>
+	for _, shape := range clarityhire.IDShapes {
+		t.Run(shape.Name, func(t *testing.T) {
+			tl, err := s.Timeline(ctx, shape.ID) // the workflow is candidate:<id>
 			require.NoError(t, err)
 			require.Len(t, tl, 2)
-			assert.Equal(t, shape.id, tl[0].EventID)
-			assert.Equal(t, shape.sibling, tl[1].EventID)
+			assert.Equal(t, shape.ID, tl[0].EventID)
+			assert.Equal(t, shape.Sibling, tl[1].EventID)
 
-			desc, err := s.Temporal.DescribeWorkflowExecution(ctx, hiresync.WorkflowID(shape.id), "")
+			desc, err := s.Temporal.DescribeWorkflowExecution(ctx, hiresync.WorkflowID(shape.ID), "")
 			require.NoError(t, err)
-			assert.Equal(t, "candidate:"+shape.id, desc.WorkflowExecutionInfo.Execution.WorkflowId)
+			assert.Equal(t, "candidate:"+shape.ID, desc.WorkflowExecutionInfo.Execution.WorkflowId)
 			var cand string
 			require.NoError(t, decodeKeyword(desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields["CandidateId"].GetData(), &cand))
-			assert.Equal(t, shape.id, cand)
+			assert.Equal(t, shape.ID, cand)
 
-			root, reply := messageFor(t, s, shape.id), messageFor(t, s, shape.sibling)
+			root, reply := messageFor(t, s, shape.ID), messageFor(t, s, shape.Sibling)
 			assert.Equal(t, reply.ThreadTS, root.TS, "the sibling is a reply in the id's thread")
 			var meta map[string]string
 			require.NoError(t, json.Unmarshal(root.Metadata.EventPayload, &meta))
-			assert.Equal(t, map[string]string{"event_id": shape.id, "candidate_id": shape.id, "job_id": "job_BE42"}, meta)
-			assert.Contains(t, string(root.Blocks), `"url":"https://app.clarityhire.com/candidates/`+shape.id+`"`,
+			assert.Equal(t, map[string]string{"event_id": shape.ID, "candidate_id": shape.ID, "job_id": "job_BE42"}, meta)
+			assert.Contains(t, string(root.Blocks), `"url":"https://app.clarityhire.com/candidates/`+shape.ID+`"`,
 				"the profile button stays, whatever digits the id holds")
 		})
 	}

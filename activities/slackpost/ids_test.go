@@ -1,7 +1,6 @@
 package slackpost_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -10,49 +9,37 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/slackpost"
+	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
-// idShapes are ids as ClarityHire (or another ATS) may send them; each pair
-// differs only in its digits, so that a redaction of digit runs would make
-// the two the same.
-var idShapes = []struct{ name, id, sibling string }{
-	{"numeric", "20261204000001", "20261204000002"},
-	{"prefixed numeric", "evt_20261204000001", "evt_20261204000002"},
-	{"ULID", "01JC01Z8Q4XKJ7R4M9V2T6B3HN", "01JC01Z8Q4XKJ7R4M9V2T6B3HP"},
-	{"UUID", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c40", "3f0b7c2e-8d4a-4e1b-9c6f-2a5d7e8b1c41"},
-	{"dots and colons", "clarityhire:evt.2026.12.04:4415550101", "clarityhire:evt.2026.12.04:4415550102"},
-	{"hex with a digit run", "evt_cf00004613a", "evt_cf00004614a"},
-	{"128 characters", "evt_" + strings.Repeat("1234567890", 12) + "1234", "evt_" + strings.Repeat("1234567890", 12) + "1235"},
-}
-
 func TestIDShapesTravelUnchanged(t *testing.T) {
-	for _, shape := range idShapes {
-		t.Run(shape.name, func(t *testing.T) {
-			require.True(t, hiresync.ValidID(shape.id) && hiresync.ValidID(shape.sibling), "the ingress accepts both")
-			require.LessOrEqual(t, len(shape.id), hiresync.MaxIDLength)
+	for _, shape := range clarityhire.IDShapes {
+		t.Run(shape.Name, func(t *testing.T) {
+			require.True(t, hiresync.ValidID(shape.ID) && hiresync.ValidID(shape.Sibling), "the ingress accepts both")
+			require.LessOrEqual(t, len(shape.ID), hiresync.MaxIDLength)
 			d := slackdouble.Start(t)
 			p := newPoster(t, d, nil)
 			ctx := t.Context()
 
 			// A root and a reply for the id, with candidate and job ids of
 			// the same shape; the sibling is never posted.
-			m := slackpost.Message{Text: "root", EventID: shape.id, CandidateID: shape.id, JobID: shape.id}
+			m := slackpost.Message{Text: "root", EventID: shape.ID, CandidateID: shape.ID, JobID: shape.ID}
 			root, err := p.PostRoot(ctx, "C1", m)
 			require.NoError(t, err)
-			m.EventID = shape.id + "_reply"
+			m.EventID = shape.ID + "_reply"
 			if len(m.EventID) > hiresync.MaxIDLength {
-				m.EventID = shape.id[:hiresync.MaxIDLength-1] + "r"
+				m.EventID = shape.ID[:hiresync.MaxIDLength-1] + "r"
 			}
 			reply, err := p.Reply(ctx, "C1", root, m)
 			require.NoError(t, err)
 
 			stored, _ := d.Message("C1", root)
-			assert.Equal(t, map[string]string{"event_id": shape.id, "candidate_id": shape.id, "job_id": shape.id}, payload(t, stored),
+			assert.Equal(t, map[string]string{"event_id": shape.ID, "candidate_id": shape.ID, "job_id": shape.ID}, payload(t, stored),
 				"the ids are written byte for byte")
-			assert.Len(t, d.MessagesForEvent(shape.id), 1)
+			assert.Len(t, d.MessagesForEvent(shape.ID), 1)
 
-			ts, found, err := p.FindPosted(ctx, "C1", "", shape.id)
+			ts, found, err := p.FindPosted(ctx, "C1", "", shape.ID)
 			require.NoError(t, err)
 			assert.True(t, found)
 			assert.Equal(t, root, ts)
@@ -61,10 +48,10 @@ func TestIDShapesTravelUnchanged(t *testing.T) {
 			assert.True(t, found)
 			assert.Equal(t, reply, ts)
 
-			_, found, err = p.FindPosted(ctx, "C1", "", shape.sibling)
+			_, found, err = p.FindPosted(ctx, "C1", "", shape.Sibling)
 			require.NoError(t, err)
 			assert.False(t, found, "an id that differs only in its digits is another event")
-			_, found, err = p.FindPosted(ctx, "C1", root, shape.sibling)
+			_, found, err = p.FindPosted(ctx, "C1", root, shape.Sibling)
 			require.NoError(t, err)
 			assert.False(t, found)
 		})
@@ -117,15 +104,15 @@ func TestIDLabelsAreNotRedacted(t *testing.T) {
 // The candidate's id in its profile URL is not a phone number: the root
 // keeps its button; another digit run in the URL still loses it.
 func TestProfileURLWithANumericCandidateID(t *testing.T) {
-	for _, shape := range idShapes {
-		t.Run(shape.name, func(t *testing.T) {
-			u := "https://app.clarityhire.com/candidates/" + shape.id
-			m := slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.id, EventID: "evt_1", ProfileURL: u})
+	for _, shape := range clarityhire.IDShapes {
+		t.Run(shape.Name, func(t *testing.T) {
+			u := "https://app.clarityhire.com/candidates/" + shape.ID
+			m := slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.ID, EventID: "evt_1", ProfileURL: u})
 			blocks, err := m.Blocks.MarshalJSON()
 			require.NoError(t, err)
 			assert.Contains(t, string(blocks), `"url":"`+u+`"`)
 
-			m = slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.sibling, EventID: "evt_1", ProfileURL: u + "?tel=4155552671"})
+			m = slackpost.Root(slackpost.RootView{CandidateName: "Ada", CandidateID: shape.Sibling, EventID: "evt_1", ProfileURL: u + "?tel=4155552671"})
 			blocks, err = m.Blocks.MarshalJSON()
 			require.NoError(t, err)
 			assert.NotContains(t, string(blocks), "4155552671", "the query with a phone number is dropped")
