@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/workflows"
 )
 
@@ -110,8 +111,25 @@ func (r *Replayer) Replay(workflowID, runID string, h *historypb.History) Result
 	res := Result{WorkflowID: workflowID, RunID: runID, Events: len(h.GetEvents())}
 	if res.Err = r.replay(workflowID, runID, h); res.Err != nil {
 		r.locate(&res, h.GetEvents())
+		if r.opts.DataConverter == nil && encrypted(h) {
+			res.Err = fmt.Errorf("the history's payloads are encrypted and %s is not set: %w", codec.EnvVar, res.Err)
+		}
 	}
 	return res
+}
+
+// encrypted reports whether h's workflow input was written with the
+// payload codec.
+func encrypted(h *historypb.History) bool {
+	if len(h.GetEvents()) == 0 {
+		return false
+	}
+	for _, p := range h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads() {
+		if string(p.GetMetadata()[converter.MetadataEncoding]) == codec.EncodingEncrypted {
+			return true
+		}
+	}
+	return false
 }
 
 // replay runs one history through a replayer of its own: a replayer that

@@ -2,6 +2,8 @@ package testsuite_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/replay"
 	"github.com/hiresync/hiresync/testsuite"
 )
@@ -144,4 +147,37 @@ func runReplay(ctx context.Context, t *testing.T, bin string, env []string, args
 	}
 	require.NoError(t, err)
 	return string(out), 0
+}
+
+// TestReplayEncrypted replays a candidate whose payloads are encrypted
+// (HIRESYNC_PAYLOAD_KEY): with the worker's key it replays cleanly; without
+// it, replay fails and says the key is missing.
+func TestReplayEncrypted(t *testing.T) {
+	secret := make([]byte, codec.KeySize)
+	_, err := rand.Read(secret)
+	require.NoError(t, err)
+	keyEnv := "replay-1:" + base64.StdEncoding.EncodeToString(secret)
+	keys, err := codec.ParseKeys(keyEnv)
+	require.NoError(t, err)
+
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{PayloadKeys: keys})
+	const cand = "cand_REPLAYKEY"
+	s.Send(t, samplesFor(t, cand)...)
+	s.WaitSettled(t, map[string]int{cand: 11}, 2*time.Minute)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bin, err := testsuite.Binary()
+	require.NoError(t, err)
+	wid := hiresync.WorkflowID(cand)
+	env := []string{"TEMPORAL_ADDRESS=" + temporalAddr(t), "TEMPORAL_NAMESPACE=default"}
+
+	out, code := runReplay(ctx, t, bin, append(env, codec.EnvVar+"="+keyEnv), "-workflow-id", wid)
+	require.Equal(t, 0, code, "%s", out)
+	require.Contains(t, out, "ok      "+wid)
+
+	out, code = runReplay(ctx, t, bin, append(env, codec.EnvVar+"="), "-workflow-id", wid)
+	require.Equal(t, 1, code, "%s", out)
+	require.Contains(t, out, "FAILED  "+wid)
+	require.Contains(t, out, "the history's payloads are encrypted and "+codec.EnvVar+" is not set")
 }
