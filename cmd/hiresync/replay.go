@@ -29,7 +29,7 @@ func runReplay(ctx context.Context, args []string, log *slog.Logger, stdout, std
 	query := fs.String("query", "", `replay every workflow this visibility query lists, e.g. 'ExecutionStatus="Running"'`)
 	limit := fs.Int("limit", 1000, "with -query: replay at most this many workflows")
 	perSecond := fs.Float64("rate", 5, "with -query: Temporal calls a second (list pages and histories)")
-	file := fs.String("file", "", "replay a history exported with `temporal workflow show -o json`")
+	file := fs.String("file", "", "replay a history file exported with temporal workflow show -o json")
 	verbose := fs.Bool("v", false, "show the SDK's replay logs")
 	if err := fs.Parse(args); err != nil {
 		return err
