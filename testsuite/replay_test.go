@@ -79,6 +79,10 @@ func TestReplayCommand(t *testing.T) {
 		require.Regexp(t, `(?m)^ok      `+regexp.QuoteMeta(hiresync.WorkflowID(c))+` run \S+ \(\d+ events\): replays cleanly$`, out)
 	}
 	require.Contains(t, out, fmt.Sprintf("replayed %d of %d (0 failed)", len(cands), len(cands)))
+	out, code = runReplay(ctx, t, bin, env, "-query", running, "-limit", "1")
+	require.Equal(t, 0, code, "%s", out)
+	require.Equal(t, 1, strings.Count(out, "replays cleanly"), "%s", out)
+	require.Contains(t, out, "replayed 1 of 1 (0 failed)")
 
 	// …and not on the broken one, which names each candidate and the event.
 	out, code = runReplay(ctx, t, broken, env, "-query", running, "-rate", "20")
