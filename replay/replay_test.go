@@ -30,10 +30,10 @@ func baselines(t *testing.T) []string {
 	return files
 }
 
-// TestTampered replays baseline histories changed as a changed workflow
+// TestReplayNamesTheEvent replays baseline histories changed as a changed workflow
 // would disagree with them, and checks the report names the event and the
 // command.
-func TestTampered(t *testing.T) {
+func TestReplayNamesTheEvent(t *testing.T) {
 	for _, f := range baselines(t) {
 		h, err := replay.LoadFile(f)
 		require.NoError(t, err)
