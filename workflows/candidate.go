@@ -29,6 +29,11 @@ func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) erro
 	return c.run(ctx)
 }
 
+// beforeEvents runs before the workflow acts on the events it took. It is
+// nil in every build but the replay tests' (go build -tags replaybreak,
+// replaybreak.go), which sets it to break determinism on purpose.
+var beforeEvents func(workflow.Context)
+
 // candidate is the workflow's state with the behaviour around it.
 type candidate struct {
 	hiresync.CandidateState
@@ -155,6 +160,9 @@ func (c *candidate) run(ctx workflow.Context) error {
 // takeEvents takes first and the events waiting behind it.
 func (c *candidate) takeEvents(ctx workflow.Context, events workflow.ReceiveChannel, first hiresync.Event) {
 	c.LastSignalAt = workflow.Now(ctx)
+	if beforeEvents != nil {
+		beforeEvents(ctx)
+	}
 	c.handleEvents(ctx, c.withWaitingEvents(events, first))
 }
 

@@ -10,6 +10,7 @@
 //	hiresync simulate       send signed sample events or generated stories
 //	hiresync doubles        serve the local Slack and HubSpot doubles
 //	hiresync healthcheck    GET a health URL, exit 1 unless it answers 2xx
+//	hiresync replay         replay recorded histories against this binary
 package main
 
 import (
@@ -40,6 +41,8 @@ commands:
   doubles          serve the local Slack and HubSpot doubles (for make run)
   codec-server     decode encrypted payloads for the Web UI and temporal CLI
   healthcheck      GET -url (default http://127.0.0.1:8080/healthz); exit 1 unless 2xx
+  replay           replay histories (-workflow-id, -query or -file) against this
+                   binary's workflow code; exit 1 when any does not replay
 
 Configuration is read from the environment; see README.md.
 `
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCodecServer(ctx, rest, log)
 	case "healthcheck":
 		return runHealthcheck(ctx, rest, stderr)
+	case "replay":
+		return runReplay(ctx, rest, log, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
