@@ -125,7 +125,7 @@ workflowcheck: $(WORKFLOWCHECK)
 # new input fails with "context deadline exceeded" on a busy machine.
 FUZZTIME ?= 20000x
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseHeader$$' -fuzztime $(FUZZTIME) ./ingress/signature/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyHeader$$' -fuzztime $(FUZZTIME) ./signature/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseEvent$$' -fuzztime $(FUZZTIME) ./ingress/
 
 clean:

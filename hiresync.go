@@ -9,11 +9,19 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Temporal names fixed by the product contract (PRODUCT.md, "Temporal names").
+// Temporal names fixed by the product contract (PRODUCT.md, "Temporal
+// names"), declared here only; the search attributes are below.
 const (
-	WorkflowType     = "CandidateWorkflow"
-	SignalName       = "clarityhire-event"
-	TimelineQuery    = "timeline"
+	WorkflowType = "CandidateWorkflow"
+	// SignalName carries one ClarityHire event (an Event).
+	SignalName = "clarityhire-event"
+	// RedriveSignal asks the workflow to run again the actions that failed
+	// for good, once an operator fixed the cause.
+	RedriveSignal = "redrive"
+	// TimelineQuery answers every event received and what was done for it.
+	TimelineQuery = "timeline"
+	// StateQuery answers the whole CandidateState, for operators and checks.
+	StateQuery       = "state"
 	DefaultTaskQueue = "hiresync"
 	workflowIDPrefix = "candidate:"
 )
@@ -139,6 +147,12 @@ type Test struct {
 
 // Passed reports whether the score reached the pass mark.
 func (t Test) Passed() bool { return t.Score >= t.PassMark }
+
+// PassedTest reports whether the event says the candidate passed a test: a
+// test.passed, or a test.completed whose score reached the pass mark.
+func (e Event) PassedTest() bool {
+	return e.Type == TestPassed || e.Type == TestCompleted && e.Data.Test != nil && e.Data.Test.Passed()
+}
 
 // Interview is a scheduled, cancelled or completed interview. Interviewers'
 // emails are not kept.

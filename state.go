@@ -1,6 +1,11 @@
 package hiresync
 
-import "time"
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
 
 // CandidateState is everything a candidate's workflow knows. It is the
 // workflow's input, so it survives continue-as-new whole: threads per
@@ -16,7 +21,7 @@ type CandidateState struct {
 	Applications map[string]*ApplicationState `json:"applications,omitempty"`
 	// Stage is the candidate's hiring stage across applications, and
 	// StageAt the created_at of the event that set it.
-	Stage   string    `json:"stage,omitempty"`
+	Stage   Status    `json:"stage,omitempty"`
 	StageAt time.Time `json:"stage_at,omitzero"`
 	// PassedTest is true once any test of the candidate was passed.
 	PassedTest bool `json:"passed_test,omitempty"`
@@ -70,7 +75,7 @@ type ApplicationState struct {
 	// RootEventID is the event that posted the root: its metadata keeps
 	// it through updates, so a re-run finds the root instead of reposting.
 	RootEventID string `json:"root_event_id,omitempty"`
-	Status      string `json:"status"`
+	Status      Status `json:"status"`
 	// StatusAt is the created_at of the event that set Status.
 	StatusAt time.Time `json:"status_at,omitzero"`
 	Closed   bool      `json:"closed,omitempty"`
@@ -98,7 +103,7 @@ const MaxNudges = 2
 // gets none: closed, without a thread, without a quiet time for its
 // status, or already reminded.
 func (a *ApplicationState) NudgeDue() (time.Time, bool) {
-	quiet := a.Nudges[a.Status]
+	quiet := a.Nudges[string(a.Status)]
 	if a.Closed || a.RootTS == "" || quiet <= 0 || a.Nudged >= MaxNudges || a.QuietSince.IsZero() || a.QuietEvent == nil {
 		return time.Time{}, false
 	}
@@ -112,11 +117,15 @@ type ContactState struct {
 	Lifecycle string `json:"lifecycle,omitempty"`
 	// Stage is the clarityhire_stage written, and StageAt the created_at of
 	// the event that wrote it.
-	Stage   string    `json:"stage,omitempty"`
+	Stage   Status    `json:"stage,omitempty"`
 	StageAt time.Time `json:"stage_at,omitzero"`
 	// TalentPool is the clarityhire_talent_pool written, if any.
 	TalentPool string `json:"talent_pool,omitempty"`
 }
+
+// TalentPoolRejectedQualified is the talent-pool value of a rejected
+// candidate worth re-engaging: rejected as qualified, or with a passed test.
+const TalentPoolRejectedQualified = "rejected_qualified"
 
 // FailedEvent is an event whose Slack or HubSpot action failed for good.
 type FailedEvent struct {
@@ -162,6 +171,23 @@ const (
 	ActionSkipped = "skipped"
 	ActionFailed  = "failed"
 )
+
+// FailureDetail is the timeline's words for an action that failed: the
+// error's type and message, without the wrapping, or what timed out.
+func FailureDetail(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if appErr.Type() != "" {
+			return appErr.Type() + ": " + appErr.Message()
+		}
+		return appErr.Message()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "timed out: " + timeout.TimeoutType().String()
+	}
+	return err.Error()
+}
 
 // NewState is the input of a candidate's first run.
 func NewState(candidateID string) CandidateState {

@@ -68,3 +68,49 @@ func attributes(sa temporal.SearchAttributes) map[string]string {
 	}
 	return out
 }
+
+// TestStatusLabel: how each status reads on a Slack root, a pipeline
+// stage's name included.
+func TestStatusLabel(t *testing.T) {
+	for status, want := range map[hiresync.Status]string{
+		"": "In process", hiresync.StatusApplied: "Applied", hiresync.StatusTestPassed: "Test passed",
+		hiresync.StatusTestFailed: "Test failed", hiresync.StatusHired: "Hired", hiresync.StatusRejected: "Rejected",
+		hiresync.StatusWithdrawn: "Withdrawn", "final_interview": "Stage: final interview",
+	} {
+		require.Equal(t, want, status.Label(), status)
+	}
+}
+
+// TestEventStatus: the status each event type sets, and whether it closes
+// the application; a stage change never closes it.
+func TestEventStatus(t *testing.T) {
+	tests := []struct {
+		typ    string
+		to     string
+		want   hiresync.Status
+		closes bool
+	}{
+		{hiresync.ApplicationSubmitted, "", hiresync.StatusApplied, false},
+		{hiresync.TestPassed, "", hiresync.StatusTestPassed, false},
+		{hiresync.TestFailed, "", hiresync.StatusTestFailed, false},
+		{hiresync.StageChanged, "onsite", "onsite", false},
+		{hiresync.StageChanged, "hired", hiresync.StatusHired, false},
+		{hiresync.CandidateHired, "", hiresync.StatusHired, true},
+		{hiresync.ApplicationRejected, "", hiresync.StatusRejected, true},
+		{hiresync.ApplicationWithdrawn, "", hiresync.StatusWithdrawn, true},
+	}
+	for _, tt := range tests {
+		ev := hiresync.Event{Type: tt.typ}
+		if tt.to != "" {
+			ev.Data.StageChange = &hiresync.StageChange{To: tt.to}
+		}
+		status, closes, ok := ev.Status()
+		require.True(t, ok, tt.typ)
+		require.Equal(t, tt.want, status, tt.typ)
+		require.Equal(t, tt.closes, closes, tt.typ)
+	}
+	for _, typ := range []string{hiresync.TestCompleted, hiresync.InterviewScheduled, hiresync.InterviewCancelled, hiresync.InterviewCompleted, hiresync.StageChanged, "offer.extended"} {
+		_, _, ok := hiresync.Event{Type: typ}.Status()
+		require.False(t, ok, "%s leaves the status alone", typ)
+	}
+}

@@ -75,8 +75,9 @@ func (a *Activities) PostSlackNudge(ctx context.Context, req SlackNudgeRequest) 
 		NudgeID: req.NudgeID, CandidateID: req.CandidateID, JobID: req.JobID,
 		Recruiter: recruiter, Quiet: req.Quiet, Reminder: req.Reminder, Since: req.Since,
 	})
-	res, err := a.postOnce(ctx, req.Channel, req.ThreadTS, req.NudgeID, time.Time{}, req.Fresh, nil, func(ctx context.Context) (string, error) {
-		return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m)
+	res, err := a.postOnce(ctx, post{
+		channel: req.Channel, threadTS: req.ThreadTS, eventID: req.NudgeID, fresh: req.Fresh,
+		send: func(ctx context.Context) (string, error) { return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m) },
 	})
 	res.Note = note
 	return res, err
@@ -125,7 +126,8 @@ func (a *Activities) PostHireNotice(ctx context.Context, req HireNoticeRequest) 
 		NoticeID: id, CandidateID: req.CandidateID, JobID: req.JobID, CandidateName: req.CandidateName,
 		Title: req.Title, Department: req.Department, StartDate: req.StartDate,
 	})
-	return a.postOnce(ctx, channel, "", id, req.Since, req.Fresh, nil, func(ctx context.Context) (string, error) {
-		return a.Slack.PostRoot(ctx, channel, m)
+	return a.postOnce(ctx, post{
+		channel: channel, eventID: id, since: req.Since, fresh: req.Fresh,
+		send: func(ctx context.Context) (string, error) { return a.Slack.PostRoot(ctx, channel, m) },
 	})
 }

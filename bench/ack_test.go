@@ -17,7 +17,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 	"github.com/hiresync/hiresync/testsuite"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
 	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 // item is one delivery, with its event parsed for the direct (no HTTP)

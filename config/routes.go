@@ -259,7 +259,7 @@ func checkRecruiter(s string) error {
 // checkNudgeStatus refuses a closed status: closed applications get no
 // nudges.
 func checkNudgeStatus(s string) error {
-	switch s {
+	switch hiresync.Status(s) {
 	case "":
 		return errors.New("a nudge needs a status")
 	case hiresync.StatusHired, hiresync.StatusRejected, hiresync.StatusWithdrawn:

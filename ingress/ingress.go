@@ -19,7 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/hiresync/hiresync"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 // MaxBodyBytes is the largest webhook body accepted (413 above).
@@ -64,7 +64,7 @@ type Server struct {
 }
 
 // New builds the ingress. reg receives the ingress metrics and is served at
-// /metrics; gatherer may be the same registry.
+// /metrics.
 func New(cfg Config, tc Temporal, log *slog.Logger, reg *prometheus.Registry) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -171,9 +171,8 @@ func (s *Server) handle(c *gin.Context) outcome {
 	if err != nil {
 		return reject(status, result, err)
 	}
-	h := c.Request.Header
-	id := h.Get(signature.HeaderID)
-	if err := s.verifier.Verify(id, h.Get(signature.HeaderTimestamp), h.Get(signature.HeaderSignature), body); err != nil {
+	id := c.Request.Header.Get(signature.HeaderID)
+	if err := s.verifier.Verify(c.Request.Header, body); err != nil {
 		s.metrics.signatureFailures.Inc()
 		return reject(http.StatusUnauthorized, "bad_signature", err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 // slowTemporal holds every signal until released, to catch a request in

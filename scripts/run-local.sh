@@ -62,7 +62,9 @@ pids+=($!)
 doubles=()
 if [ -z "${SLACK_BOT_TOKEN:-}" ]; then
   export SLACK_BOT_TOKEN=xoxb-local-double SLACK_API_URL="http://$SLACK_DOUBLE_ADDR/api/"
-  doubles+=(-slack "$SLACK_DOUBLE_ADDR" -slack-token "$SLACK_BOT_TOKEN" -slack-user U0MAYA=maya@acme.example)
+  # The recruiters the routes name by email, so that they resolve.
+  doubles+=(-slack "$SLACK_DOUBLE_ADDR" -slack-token "$SLACK_BOT_TOKEN"
+    -slack-users "U0LEAD=lead@acme.example,U0MAYA=maya@acme.example")
 fi
 if [ -z "${HUBSPOT_ACCESS_TOKEN:-}" ]; then
   export HUBSPOT_ACCESS_TOKEN=pat-local-double HUBSPOT_API_URL="http://$HUBSPOT_DOUBLE_ADDR"
@@ -99,6 +101,9 @@ case " ${doubles[*]:-} " in *" -slack "*) wait_http "http://$SLACK_DOUBLE_ADDR/_
 case " ${doubles[*]:-} " in *" -hubspot "*) wait_http "http://$HUBSPOT_DOUBLE_ADDR/_double/state";; esac
 case " ${doubles[*]:-} " in *" -handoff "*) wait_http "http://$HANDOFF_DOUBLE_ADDR/_double/state";; esac
 "$BIN/hiresync" hubspot setup
+# What `hiresync doctor` finds, for the banner; the worker starts just
+# after, so its line only warns.
+doctor_report=$("$BIN/hiresync" doctor 2>&1 | sed 's/^/    /') || true
 
 cat <<BANNER
 
@@ -110,6 +115,9 @@ case " ${doubles[*]:-} " in *" -slack "*) echo "    Slack double       http://$S
 case " ${doubles[*]:-} " in *" -hubspot "*) echo "    HubSpot double     http://$HUBSPOT_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 case " ${doubles[*]:-} " in *" -handoff "*) echo "    Hand-off receiver  http://$HANDOFF_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 cat <<BANNER
+
+  hiresync doctor:
+$doctor_report
 
   Send the eleven sample events, from another terminal:
     ./bin/hiresync simulate -url http://$HIRESYNC_HTTP_ADDR/webhooks/clarityhire -secret $CLARITYHIRE_WEBHOOK_SECRETS

@@ -70,10 +70,10 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 		} else {
 			x.Replies[a] = append(x.Replies[a], e.ID)
 		}
-		if label := statusLabel(e); label != "" && !e.CreatedAt.Before(statusAt[a]) {
-			x.FinalStatus[a], statusAt[a] = label, e.CreatedAt
+		if status, _, ok := e.Status(); ok && !e.CreatedAt.Before(statusAt[a]) {
+			x.FinalStatus[a], statusAt[a] = status.Label(), e.CreatedAt
 		}
-		if e.Type == hiresync.TestPassed || e.Type == hiresync.TestCompleted && e.Data.Test != nil && e.Data.Test.Passed() {
+		if e.PassedTest() {
 			passed[cand] = true
 		}
 		email := strings.ToLower(e.Data.Candidate.Email) // HubSpot keeps emails lower-cased
@@ -100,41 +100,21 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 		case hiresync.StageChanged:
 			setStage(e.Data.StageChange.To)
 		case hiresync.CandidateHired:
-			setStage("hired")
+			setStage(string(hiresync.StatusHired))
 			c[hubspot.PropertyLifecycleStage] = hubspot.StageCustomer
 		case hiresync.ApplicationRejected:
-			setStage("rejected")
+			setStage(string(hiresync.StatusRejected))
 			rejected[cand] = true
 			if e.Data.Rejection.Qualified || passed[cand] {
-				c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
+				c[hubspot.PropertyTalentPool] = hiresync.TalentPoolRejectedQualified
 			}
 		}
 		// Qualified also when the passed test comes after the rejection.
 		if rejected[cand] && passed[cand] {
-			c[hubspot.PropertyTalentPool] = hubspot.TalentPoolRejectedQualified
+			c[hubspot.PropertyTalentPool] = hiresync.TalentPoolRejectedQualified
 		}
 	}
 	return x, nil
-}
-
-func statusLabel(e hiresync.Event) string {
-	switch e.Type {
-	case hiresync.ApplicationSubmitted:
-		return "Applied"
-	case hiresync.TestPassed:
-		return "Test passed"
-	case hiresync.TestFailed:
-		return "Test failed"
-	case hiresync.StageChanged:
-		return "Stage: " + e.Data.StageChange.To
-	case hiresync.CandidateHired:
-		return "Hired"
-	case hiresync.ApplicationRejected:
-		return "Rejected"
-	case hiresync.ApplicationWithdrawn:
-		return "Withdrawn"
-	}
-	return ""
 }
 
 // Report counts what a run produced against its expectation. A clean run
@@ -328,9 +308,26 @@ func (s *Stack) checkSlack(r *Report, x Expectation) {
 	if found := emailRe.FindAllString(string(state), 3); len(found) > 0 {
 		r.problem("email addresses in Slack: %v", found)
 	}
-	if found := phoneRe.FindAllString(slackTS.ReplaceAllString(string(state), ""), 3); len(found) > 0 {
+	if found := phoneRe.FindAllString(withoutIDs(slackTS.ReplaceAllString(string(state), ""), x), 3); len(found) > 0 {
 		r.problem("phone numbers in Slack: %v", found)
 	}
+}
+
+// withoutIDs is state with the deliveries' event and candidate ids taken
+// out: they are identifiers, carried byte for byte into metadata and profile
+// links however many digits they hold, not phone numbers. Longest first, so
+// that an id inside another does not leave the rest behind.
+func withoutIDs(state string, x Expectation) string {
+	var ids []string
+	for cand, events := range x.EventIDs {
+		ids = append(ids, cand)
+		ids = append(ids, events...)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
+	for _, id := range ids {
+		state = strings.ReplaceAll(state, id, "")
+	}
+	return state
 }
 
 func (s *Stack) checkHubSpot(r *Report, x Expectation) {

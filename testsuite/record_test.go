@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
@@ -69,6 +70,18 @@ func TestRecordHistories(t *testing.T) {
 		write("duplicates-out-of-order.json", hiresync.WorkflowID(cand), "")
 	}
 
+	// One event at a time, a status change among them, then a re-drive: the
+	// single Slack activities and the redrive signal.
+	alone := samplesFor(t, "cand_REPLAY3")[:3]
+	for i, d := range alone {
+		s.Send(t, d)
+		s.WaitSettled(t, map[string]int{"cand_REPLAY3": i + 1}, 2*time.Minute)
+	}
+	require.NoError(t, s.Temporal.SignalWorkflow(ctx, hiresync.WorkflowID("cand_REPLAY3"), "", hiresync.RedriveSignal, nil))
+	require.Eventually(t, func() bool { return redriveTaken(ctx, t, s, hiresync.WorkflowID("cand_REPLAY3")) },
+		time.Minute, 100*time.Millisecond, "the re-drive's workflow task completes")
+	write("one-at-a-time.json", hiresync.WorkflowID("cand_REPLAY3"), "")
+
 	// A continue-as-new after three events: the first run is recorded.
 	state := hiresync.NewState("cand_REPLAY2")
 	state.Options.MaxEventsPerRun = 3
@@ -86,10 +99,10 @@ func TestRecordHistories(t *testing.T) {
 
 	// An application of the nudged job left quiet after its test: the
 	// nudge and the reminder.
-	quiet := nudgedStory(t, "cand_REPLAY3")
+	quiet := nudgedStory(t, "cand_REPLAY4")
 	s.Send(t, quiet...)
-	s.WaitSettled(t, map[string]int{"cand_REPLAY3": 4}, 2*time.Minute)
-	write("nudged.json", hiresync.WorkflowID("cand_REPLAY3"), "")
+	s.WaitSettled(t, map[string]int{"cand_REPLAY4": 4}, 2*time.Minute)
+	write("nudged.json", hiresync.WorkflowID("cand_REPLAY4"), "")
 }
 
 // nudgedStory is application.submitted and test.completed of candidate
@@ -101,4 +114,22 @@ func nudgedStory(t *testing.T, candidate string) []clarityhire.Delivery {
 		ds[i].Body = []byte(strings.ReplaceAll(string(ds[i].Body), `"job_BE42"`, `"`+testsuite.NudgedJob+`"`))
 	}
 	return ds
+}
+
+// redriveTaken reports whether the workflow's history has the redrive
+// signal and, after it, a completed workflow task.
+func redriveTaken(ctx context.Context, t *testing.T, s *testsuite.Stack, workflowID string) bool {
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	signalled := false
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		switch {
+		case e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == hiresync.RedriveSignal:
+			signalled = true
+		case signalled && e.GetEventType() == enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			return true
+		}
+	}
+	return false
 }

@@ -27,10 +27,9 @@ import (
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/ingress"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 	"github.com/hiresync/hiresync/temporalclient"
 	"github.com/hiresync/hiresync/worker"
-	"github.com/hiresync/hiresync/workflows"
 )
 
 // TestSecret signs the harness's deliveries.
@@ -63,7 +62,7 @@ func LoopRoutes() *config.Routes {
 	r.Jobs = map[string]config.JobRoute{
 		"job_BE42": {Channel: "C0BACKEND"},
 		"job_DS07": {Channel: "C0DESIGN", Recruiter: RecruiterEmail},
-		NudgedJob:  {Channel: "C0BACKEND", Recruiter: RecruiterEmail, Nudges: map[string]time.Duration{hiresync.StatusApplied: NudgeQuiet}},
+		NudgedJob:  {Channel: "C0BACKEND", Recruiter: RecruiterEmail, Nudges: map[string]time.Duration{string(hiresync.StatusApplied): NudgeQuiet}},
 	}
 	return &r
 }
@@ -256,7 +255,7 @@ func (s *Stack) Timeline(ctx context.Context, candidateID string) ([]hiresync.Ti
 // State queries a candidate's whole state.
 func (s *Stack) State(ctx context.Context, candidateID string) (hiresync.CandidateState, error) {
 	var st hiresync.CandidateState
-	return st, s.query(ctx, candidateID, workflows.StateQuery, &st)
+	return st, s.query(ctx, candidateID, hiresync.StateQuery, &st)
 }
 
 func (s *Stack) query(ctx context.Context, candidateID, name string, out any) error {

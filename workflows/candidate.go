@@ -19,13 +19,6 @@ import (
 // keptTimeline is how many recent timeline entries a new run carries.
 const keptTimeline = 200
 
-// RedriveSignal asks the workflow to run again the actions that failed
-// permanently (after an operator fixed the cause).
-const RedriveSignal = "redrive"
-
-// StateQuery answers the whole CandidateState, for operators and checks.
-const StateQuery = "state"
-
 // CandidateWorkflow is the workflow of one candidate, id hiresync.WorkflowID.
 // Its input is the state carried over from the previous run, if any.
 func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) error {
@@ -35,6 +28,11 @@ func CandidateWorkflow(ctx workflow.Context, state hiresync.CandidateState) erro
 	}
 	return c.run(ctx)
 }
+
+// beforeEvents runs before the workflow acts on the events it took. It is
+// nil in every build but the replay tests' (go build -tags replaybreak,
+// replaybreak.go), which sets it to break determinism on purpose.
+var beforeEvents func(workflow.Context)
 
 // candidate is the workflow's state with the behaviour around it.
 type candidate struct {
@@ -50,7 +48,7 @@ type candidate struct {
 	// sentJobs and sentStage are the job ids and stage as last written to
 	// search attributes.
 	sentJobs  []string
-	sentStage string
+	sentStage hiresync.Status
 	// sentStalled is StalledSince as last written (zero: unset).
 	sentStalled time.Time
 	// nudge is the pending timer of the next nudge, due at nudgeAt;
@@ -86,7 +84,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandlerWithOptions(ctx, StateQuery,
+	if err := workflow.SetQueryHandlerWithOptions(ctx, hiresync.StateQuery,
 		func() (hiresync.CandidateState, error) { return c.CandidateState, nil },
 		workflow.QueryHandlerOptions{Description: "The candidate's whole state: applications, threads, contact, dedupe set"},
 	); err != nil {
@@ -100,7 +98,8 @@ func (c *candidate) setup(ctx workflow.Context) error {
 		// A first run has what the ingress's start set (StartAttributes).
 		sa := workflow.GetTypedSearchAttributes(ctx)
 		c.sentJobs, _ = sa.GetKeywordList(hiresync.JobIDsAttr)
-		c.sentStage, _ = sa.GetKeyword(hiresync.HiringStageAttr)
+		stage, _ := sa.GetKeyword(hiresync.HiringStageAttr)
+		c.sentStage = hiresync.Status(stage)
 	} else {
 		// A continued run has its previous run's, which publish kept equal
 		// to the state it carries.
@@ -121,7 +120,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 // delivered, so that none is lost.
 func (c *candidate) run(ctx workflow.Context) error {
 	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
-	redrives := workflow.GetSignalChannel(ctx, RedriveSignal)
+	redrives := workflow.GetSignalChannel(ctx, hiresync.RedriveSignal)
 	for {
 		var aged, retired, cancelled, nudgeDue bool
 		sel := workflow.NewSelector(ctx)
@@ -176,6 +175,9 @@ func (c *candidate) run(ctx workflow.Context) error {
 // takeEvents takes first and the events waiting behind it.
 func (c *candidate) takeEvents(ctx workflow.Context, events workflow.ReceiveChannel, first hiresync.Event) {
 	c.LastSignalAt = workflow.Now(ctx)
+	if beforeEvents != nil {
+		beforeEvents(ctx)
+	}
 	c.handleEvents(ctx, c.withWaitingEvents(events, first))
 }
 

@@ -50,6 +50,16 @@ type calls struct {
 	threadAnswers []func(activities.SlackThreadRequest) (activities.SlackThreadResult, error)
 }
 
+// newEnv is a test workflow environment with the workflow and the
+// activities registered, and no activity mocked yet.
+func newEnv() *sdktest.TestWorkflowEnvironment {
+	var s sdktest.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	registerActivities(env)
+	return env
+}
+
 // harness is a test workflow environment with recording activity mocks.
 type harness struct {
 	env   *sdktest.TestWorkflowEnvironment
@@ -57,10 +67,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T) *harness {
-	var s sdktest.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	registerActivities(env)
+	env := newEnv()
 	c := &calls{}
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.SlackRootRequest) (activities.SlackResult, error) {
@@ -166,7 +173,7 @@ func redriveAfter(t *testing.T, env *sdktest.TestWorkflowEnvironment, events ...
 	n := time.Duration(len(events))
 	env.RegisterDelayedCallback(func() {
 		before = timeline(t, env)
-		env.SignalWorkflow(workflows.RedriveSignal, nil)
+		env.SignalWorkflow(hiresync.RedriveSignal, nil)
 	}, (n+1)*time.Minute)
 	env.RegisterDelayedCallback(func() {
 		after = timeline(t, env)
@@ -198,7 +205,7 @@ func TestDedupeAndArrivalOrder(t *testing.T) {
 	require.Equal(t, passed.ID, h.calls.replies[0].Event.ID)
 	require.Equal(t, stage.ID, h.calls.replies[1].Event.ID)
 	require.Len(t, h.calls.updates, 2, "status changed twice")
-	require.Equal(t, "offer", h.calls.updates[1].View.Status)
+	require.Equal(t, hiresync.Status("offer"), h.calls.updates[1].View.Status)
 	require.Len(t, h.calls.changes, 2, "test.passed writes nothing to HubSpot")
 	for _, e := range tl {
 		require.NotEmpty(t, e.Actions)
@@ -214,12 +221,12 @@ func TestLateSubmittedUpdatesRootAndOldEventsNeverMoveStatusBack(t *testing.T) {
 	h.run(t, hiresync.NewState("cand_7Q2KXW"), hired, stage, sub)
 
 	require.Len(t, h.calls.roots, 1)
-	require.Equal(t, "hired", h.calls.roots[0].View.Status)
+	require.Equal(t, hiresync.StatusHired, h.calls.roots[0].View.Status)
 	require.Len(t, h.calls.replies, 2)
 	// The stage change is older than the hire: no update for it. The late
 	// application.submitted updates the root, which still says hired.
 	require.Len(t, h.calls.updates, 1)
-	require.Equal(t, "hired", h.calls.updates[0].View.Status)
+	require.Equal(t, hiresync.StatusHired, h.calls.updates[0].View.Status)
 	require.Equal(t, "LinkedIn", h.calls.updates[0].View.Source)
 }
 
@@ -248,13 +255,13 @@ func TestContactChanges(t *testing.T) {
 			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
 				require.Len(t, ch, 2)
 				require.Equal(t, activities.LifecycleHired, ch[1].Lifecycle)
-				require.Equal(t, "hired", ch[1].Stage)
+				require.Equal(t, hiresync.StatusHired, ch[1].Stage)
 				require.Empty(t, ch[1].FirstName, "base properties only once")
 			}},
 		{"rejected qualified joins the talent pool", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.ApplicationRejected)},
 			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
-				require.Equal(t, "rejected", ch[1].Stage)
-				require.Equal(t, activities.TalentPoolQualified, ch[1].TalentPool)
+				require.Equal(t, hiresync.StatusRejected, ch[1].Stage)
+				require.Equal(t, hiresync.TalentPoolRejectedQualified, ch[1].TalentPool)
 			}},
 		{"rejected unqualified without a passed test does not", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestFailed), unqualified},
 			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
@@ -263,13 +270,13 @@ func TestContactChanges(t *testing.T) {
 			}},
 		{"rejected unqualified after a passed test does", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), sample(t, hiresync.TestPassed), unqualified},
 			func(t *testing.T, ch []activities.ContactChange, _ []hiresync.TimelineEntry) {
-				require.Equal(t, activities.TalentPoolQualified, ch[1].TalentPool)
+				require.Equal(t, hiresync.TalentPoolRejectedQualified, ch[1].TalentPool)
 			}},
 		{"a test passed after an unqualified rejection tags then, once", []hiresync.Event{sample(t, hiresync.ApplicationSubmitted), unqualified, sample(t, hiresync.TestPassed), passedAgain},
 			func(t *testing.T, ch []activities.ContactChange, tl []hiresync.TimelineEntry) {
 				require.Len(t, ch, 3, "the second pass writes nothing")
 				require.Empty(t, ch[1].TalentPool)
-				require.Equal(t, activities.TalentPoolQualified, ch[2].TalentPool)
+				require.Equal(t, hiresync.TalentPoolRejectedQualified, ch[2].TalentPool)
 				require.Empty(t, ch[2].Stage, "the late pass leaves the stage alone")
 				require.Equal(t, hiresync.TestPassed, tl[2].Type)
 			}},
@@ -292,10 +299,7 @@ func TestContactChanges(t *testing.T) {
 }
 
 func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
-	var s sdktest.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	registerActivities(env)
+	env := newEnv()
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
 	var fresh []bool
 	root := func(res activities.SlackResult, err error) func(context.Context, activities.SlackRootRequest) (activities.SlackResult, error) {
@@ -327,10 +331,7 @@ func TestPermanentSlackFailureIsRecordedAndRedriven(t *testing.T) {
 // update are one activity; an update that failed for good is recorded as
 // failed beside the reply that was posted, and a re-drive runs them again.
 func TestRootUpdateFailureKeepsTheReply(t *testing.T) {
-	var s sdktest.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	registerActivities(env)
+	env := newEnv()
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
 	env.OnActivity(activity.SyncContact, mock.Anything, mock.Anything).Return(activities.ContactResult{Written: 1}, nil)
 	posted := activities.SlackResult{Channel: "C1", TS: "2.0"}
@@ -445,10 +446,7 @@ func TestContinuesAsNewAtMaxRunAge(t *testing.T) {
 // with the event that ends the run is taken before the run continues as
 // new, and the failed actions run again.
 func TestRedriveInTheTaskThatContinuesAsNewIsNotLost(t *testing.T) {
-	var s sdktest.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	registerActivities(env)
+	env := newEnv()
 	perm := temporal.NewNonRetryableApplicationError("post: not_in_channel", activities.ErrSlackPermanent, nil)
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{}, perm).Once()
 	env.OnActivity(activity.PostSlackRoot, mock.Anything, mock.Anything).Return(activities.SlackResult{Channel: "C1", TS: "1.0"}, nil)
@@ -464,7 +462,7 @@ func TestRedriveInTheTaskThatContinuesAsNewIsNotLost(t *testing.T) {
 	// The run's last event and the re-drive, in one workflow task.
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(hiresync.SignalName, scheduled)
-		env.SignalWorkflow(workflows.RedriveSignal, nil)
+		env.SignalWorkflow(hiresync.RedriveSignal, nil)
 	}, 2*time.Minute)
 	env.ExecuteWorkflow(hiresync.WorkflowType, state)
 

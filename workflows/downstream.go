@@ -1,17 +1,31 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities"
 )
 
 // activity is the typed nil handle through which activities are referenced.
 var activity *activities.Activities
+
+// actionOf is the action of an activity that failed with err, or said it
+// skipped its write and why, or else was done; the caller adds what a done
+// action wrote.
+func actionOf(target, what string, err error, skipped string) hiresync.Action {
+	act := hiresync.Action{Target: target, What: what, Result: hiresync.ActionDone}
+	switch {
+	case err != nil:
+		act.Result, act.Detail = hiresync.ActionFailed, hiresync.FailureDetail(err)
+	case skipped != "":
+		act.Result, act.Detail = hiresync.ActionSkipped, skipped
+	}
+	return act
+}
 
 // downstreamOptions are a downstream's activity options: short attempts,
 // retried durably for a day with backoff capped at 30 s (so a candidate's
@@ -30,21 +44,4 @@ func downstreamOptions(ctx workflow.Context, summary string, attempt time.Durati
 		},
 		Summary: summary,
 	})
-}
-
-// failure is the timeline's word for a failed activity: its error type and
-// message, without the wrapping.
-func failure(err error) string {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		if appErr.Type() != "" {
-			return appErr.Type() + ": " + appErr.Message()
-		}
-		return appErr.Message()
-	}
-	var timeout *temporal.TimeoutError
-	if errors.As(err, &timeout) {
-		return "timed out: " + timeout.TimeoutType().String()
-	}
-	return err.Error()
 }

@@ -35,15 +35,15 @@ type step struct {
 // to maxTogether new ones (repeated deliveries do not count).
 func (c *candidate) withWaitingEvents(events workflow.ReceiveChannel, first hiresync.Event) []hiresync.Event {
 	evs := []hiresync.Event{first}
-	fresh := map[string]bool{first.ID: true}
-	for len(fresh) < maxTogether {
+	newIDs := map[string]bool{first.ID: true}
+	for len(newIDs) < maxTogether {
 		var ev hiresync.Event
 		if !events.ReceiveAsync(&ev) {
 			break
 		}
 		evs = append(evs, ev)
 		if !c.Seen[ev.ID] {
-			fresh[ev.ID] = true
+			newIDs[ev.ID] = true
 		}
 	}
 	return evs
@@ -59,16 +59,9 @@ func (c *candidate) handleEvents(ctx workflow.Context, evs []hiresync.Event) {
 	if len(steps) == 0 {
 		return
 	}
-	wg := workflow.NewWaitGroup(ctx)
-	goWait := func(f func(ctx workflow.Context)) {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			f(ctx)
-		})
-	}
+	var branches []func(workflow.Context)
 	for _, group := range byApplication(steps) {
-		goWait(func(ctx workflow.Context) {
+		branches = append(branches, func(ctx workflow.Context) {
 			if len(group) == 1 || group[0].app == nil {
 				for _, s := range group {
 					s.slack = c.postSlack(ctx, s, c.neverAskedBefore())
@@ -82,12 +75,12 @@ func (c *candidate) handleEvents(ctx workflow.Context, evs []hiresync.Event) {
 	}
 	for _, s := range steps {
 		if s.ev.Type == hiresync.CandidateHired {
-			goWait(func(ctx workflow.Context) {
+			branches = append(branches, func(ctx workflow.Context) {
 				s.handoff, s.provision = c.closeLoops(ctx, s.ev, hiresync.FailedEvent{Handoff: true, Provisioning: true})
 			})
 		}
 	}
-	goWait(func(ctx workflow.Context) {
+	branches = append(branches, func(ctx workflow.Context) {
 		for _, writes := range byEmail(steps) {
 			act := c.syncContact(ctx, writes...)
 			for _, s := range writes {
@@ -95,7 +88,7 @@ func (c *candidate) handleEvents(ctx workflow.Context, evs []hiresync.Event) {
 			}
 		}
 	})
-	wg.Wait(ctx)
+	inParallel(ctx, branches...)
 
 	for _, s := range steps {
 		hubspot := s.hubspot
@@ -155,7 +148,7 @@ func (c *candidate) applyEvent(ctx workflow.Context, ev hiresync.Event) *step {
 		rearmNudges(ctx, app, ev)
 	}
 	s.statusChanged = c.applyStatus(app, ev)
-	if ev.Type == hiresync.TestPassed || ev.Type == hiresync.TestCompleted && ev.Data.Test != nil && ev.Data.Test.Passed() {
+	if ev.PassedTest() {
 		c.PassedTest = true
 	}
 	if ev.Type == hiresync.ApplicationRejected {
@@ -211,32 +204,34 @@ func (c *candidate) rerun(ctx workflow.Context, f hiresync.FailedEvent) []hiresy
 	s := &step{ev: f.Event, app: c.Applications[f.Event.ApplicationKey()], statusChanged: true}
 	var slack, hubspot []hiresync.Action
 	var handOff, provision *hiresync.Action
-	wg := workflow.NewWaitGroup(ctx)
+	var branches []func(workflow.Context)
 	if f.Handoff || f.Provisioning {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			handOff, provision = c.closeLoops(ctx, f.Event, f)
-		})
+		branches = append(branches, func(ctx workflow.Context) { handOff, provision = c.closeLoops(ctx, f.Event, f) })
 	}
 	if f.Slack {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			slack = c.postSlack(ctx, s, c.neverAskedBefore())
-		})
+		branches = append(branches, func(ctx workflow.Context) { slack = c.postSlack(ctx, s, c.neverAskedBefore()) })
 	}
 	if f.HubSpot {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			hubspot = []hiresync.Action{c.writeContact(ctx, f.Event)}
-		})
+		branches = append(branches, func(ctx workflow.Context) { hubspot = []hiresync.Action{c.writeContact(ctx, f.Event)} })
 	}
-	wg.Wait(ctx)
+	inParallel(ctx, branches...)
 	c.keepFailed(hiresync.FailedEvent{Event: f.Event, Slack: anyFailed(slack), HubSpot: anyFailed(hubspot),
 		Handoff: failed(handOff), Provisioning: failed(provision)})
 	return append(append(slack, hubspot...), present(handOff, provision)...)
+}
+
+// inParallel runs each branch in a workflow goroutine of its own, and
+// returns once all are done.
+func inParallel(ctx workflow.Context, branches ...func(workflow.Context)) {
+	wg := workflow.NewWaitGroup(ctx)
+	for _, branch := range branches {
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			branch(ctx)
+		})
+	}
+	wg.Wait(ctx)
 }
 
 // entryFor finds the event's timeline entry, adding one when it was trimmed
@@ -283,7 +278,7 @@ func (c *candidate) application(ev hiresync.Event) *hiresync.ApplicationState {
 	src := ev.Data.Application
 	if app.Status == "" {
 		// ClarityHire's own stage until an event of ours sets one.
-		app.Status = src.Stage
+		app.Status = hiresync.Status(src.Stage)
 	}
 	app.JobID = src.Job.ID
 	if src.Job.Title != "" && (app.JobTitle == "" || ev.Type == hiresync.ApplicationSubmitted) {

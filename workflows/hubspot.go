@@ -33,27 +33,22 @@ func (c *candidate) syncContact(ctx workflow.Context, steps ...*step) hiresync.A
 		summary = fmt.Sprintf("HubSpot: upsert contact for %d events (%s … %s)", n, steps[0].ev.Type, steps[n-1].ev.Type)
 		also = fmt.Sprintf(" (one write for %d events)", n)
 	}
-	act := hiresync.Action{Target: "hubspot", What: "upsert contact"}
 	var res activities.ContactResult
 	err := workflow.ExecuteActivity(hubspotOptions(ctx, summary), activity.SyncContact, change).Get(ctx, &res)
-	switch {
-	case err != nil:
-		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
-	case res.Skipped != "":
-		act.Result, act.Detail = hiresync.ActionSkipped, res.Skipped
-	default:
-		act.Result = hiresync.ActionDone
-		act.Detail = fmt.Sprintf("%d properties", res.Written)
-		if res.LifecycleAfter != res.LifecycleBefore {
-			act.Detail += fmt.Sprintf(", lifecycle %q → %q", res.LifecycleBefore, res.LifecycleAfter)
-		}
-		act.Detail += also
-		for _, s := range steps {
-			recordContactWrite(&c.Contact, s.change, s.ev)
-		}
-		if res.LifecycleAfter != "" {
-			c.Contact.Lifecycle = res.LifecycleAfter
-		}
+	act := actionOf("hubspot", "upsert contact", err, res.Skipped)
+	if act.Result != hiresync.ActionDone {
+		return act
+	}
+	act.Detail = fmt.Sprintf("%d properties", res.Written)
+	if res.LifecycleAfter != res.LifecycleBefore {
+		act.Detail += fmt.Sprintf(", lifecycle %q → %q", res.LifecycleBefore, res.LifecycleAfter)
+	}
+	act.Detail += also
+	for _, s := range steps {
+		recordContactWrite(&c.Contact, s.change, s.ev)
+	}
+	if res.LifecycleAfter != "" {
+		c.Contact.Lifecycle = res.LifecycleAfter
 	}
 	return act
 }
@@ -98,7 +93,7 @@ func (c *candidate) contactChange(ev hiresync.Event, contact hiresync.ContactSta
 	switch ev.Type {
 	case hiresync.StageChanged:
 		if sc := ev.Data.StageChange; sc != nil && sc.To != "" && stageIsNewer {
-			ch.Stage = sc.To
+			ch.Stage = hiresync.Status(sc.To)
 		}
 	case hiresync.CandidateHired:
 		ch.Lifecycle = activities.LifecycleHired
@@ -110,13 +105,13 @@ func (c *candidate) contactChange(ev hiresync.Event, contact hiresync.ContactSta
 			ch.Stage = hiresync.StatusRejected
 		}
 		if r := ev.Data.Rejection; r != nil && r.Qualified || c.PassedTest {
-			ch.TalentPool = activities.TalentPoolQualified
+			ch.TalentPool = hiresync.TalentPoolRejectedQualified
 		}
 	case hiresync.TestPassed, hiresync.TestCompleted:
 		// A test passed after the rejection (or delivered after it) makes
 		// the rejected candidate qualified all the same.
 		if c.PassedTest && c.Rejected && contact.TalentPool == "" {
-			ch.TalentPool = activities.TalentPoolQualified
+			ch.TalentPool = hiresync.TalentPoolRejectedQualified
 		}
 	}
 	if ch == (activities.ContactChange{EventID: ev.ID, Email: c.Candidate.Email}) {
@@ -149,11 +144,6 @@ func byEmail(steps []*step) [][]*step {
 // changes nothing once the contact has a stage).
 func mergeContactChanges(steps []*step) activities.ContactChange {
 	m := steps[0].change
-	later := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
 	for _, s := range steps[1:] {
 		ch := s.change
 		m.EventID = ch.EventID
@@ -169,4 +159,11 @@ func mergeContactChanges(steps []*step) activities.ContactChange {
 		}
 	}
 	return m
+}
+
+// later sets *dst to v unless v is empty.
+func later[T ~string](dst *T, v T) {
+	if v != "" {
+		*dst = v
+	}
 }

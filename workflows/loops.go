@@ -22,24 +22,20 @@ const handoffAttempt = 30 * time.Second
 // write: the hand-off to IT and finance, and the provisioning channel's
 // message, side by side. It returns their actions.
 func (c *candidate) closeLoops(ctx workflow.Context, ev hiresync.Event, redo hiresync.FailedEvent) (handOff, provision *hiresync.Action) {
-	wg := workflow.NewWaitGroup(ctx)
+	var branches []func(workflow.Context)
 	if redo.Handoff {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
+		branches = append(branches, func(ctx workflow.Context) {
 			act := c.handOff(ctx, ev)
 			handOff = &act
 		})
 	}
 	if redo.Provisioning {
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
+		branches = append(branches, func(ctx workflow.Context) {
 			act := c.postHireNotice(ctx, ev)
 			provision = &act
 		})
 	}
-	wg.Wait(ctx)
+	inParallel(ctx, branches...)
 	return handOff, provision
 }
 
@@ -50,14 +46,9 @@ func (c *candidate) handOff(ctx workflow.Context, ev hiresync.Event) hiresync.Ac
 	opts := downstreamOptions(ctx, "Hand-off of hire "+ev.ID+" to IT and finance", handoffAttempt, handoff.ErrPermanent)
 	var res handoff.Result
 	err := workflow.ExecuteActivity(opts, handoffActivity.SendHireHandoff, handoff.Request{Event: ev}).Get(ctx, &res)
-	act := hiresync.Action{Target: "handoff", What: "hand off"}
-	switch {
-	case err != nil:
-		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
-	case res.Skipped != "":
-		act.Result, act.Detail = hiresync.ActionSkipped, res.Skipped
-	default:
-		act.Result, act.Detail = hiresync.ActionDone, "webhook-id "+res.WebhookID
+	act := actionOf("handoff", "hand off", err, res.Skipped)
+	if act.Result == hiresync.ActionDone {
+		act.Detail = "webhook-id " + res.WebhookID
 	}
 	return act
 }

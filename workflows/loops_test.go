@@ -101,7 +101,7 @@ func (n *nudgeEnv) runFor(t *testing.T, state hiresync.CandidateState, d time.Du
 	t.Helper()
 	var st hiresync.CandidateState
 	n.env.RegisterDelayedCallback(func() {
-		v, err := n.env.QueryWorkflow(workflows.StateQuery)
+		v, err := n.env.QueryWorkflow(hiresync.StateQuery)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&st))
 		n.env.CancelWorkflow()
@@ -126,7 +126,7 @@ func nudgeEntries(tl []hiresync.TimelineEntry) []hiresync.TimelineEntry {
 // reminder after the same time again, and nothing more, however long it
 // stays quiet; each is a timeline entry.
 func TestStalledApplicationIsNudgedOnceAndRemindedOnce(t *testing.T) {
-	n := newNudgeEnv(t, map[string]time.Duration{hiresync.StatusApplied: 72 * time.Hour})
+	n := newNudgeEnv(t, map[string]time.Duration{string(hiresync.StatusApplied): 72 * time.Hour})
 	start := n.env.Now()
 	sub := sample(t, hiresync.ApplicationSubmitted)
 	n.signalAt(sub, time.Minute)
@@ -156,7 +156,7 @@ func TestStalledApplicationIsNudgedOnceAndRemindedOnce(t *testing.T) {
 // TestNewEventReArmsTheNudge: an event for the application starts its
 // quiet time again, and the nudge then speaks of that event.
 func TestNewEventReArmsTheNudge(t *testing.T) {
-	n := newNudgeEnv(t, map[string]time.Duration{hiresync.StatusApplied: 72 * time.Hour})
+	n := newNudgeEnv(t, map[string]time.Duration{string(hiresync.StatusApplied): 72 * time.Hour})
 	start := n.env.Now()
 	n.signalAt(sample(t, hiresync.ApplicationSubmitted), time.Minute)
 	completed := sample(t, hiresync.TestCompleted)
@@ -164,7 +164,7 @@ func TestNewEventReArmsTheNudge(t *testing.T) {
 	n.runFor(t, hiresync.NewState("cand_7Q2KXW"), 100*time.Hour)
 
 	require.Len(t, n.nudges, 0, "no nudge at 72h: the test result re-armed it")
-	n = newNudgeEnv(t, map[string]time.Duration{hiresync.StatusApplied: 72 * time.Hour})
+	n = newNudgeEnv(t, map[string]time.Duration{string(hiresync.StatusApplied): 72 * time.Hour})
 	start = n.env.Now()
 	n.signalAt(sample(t, hiresync.ApplicationSubmitted), time.Minute)
 	n.signalAt(completed, 70*time.Hour)
@@ -180,7 +180,7 @@ func TestNewEventReArmsTheNudge(t *testing.T) {
 func TestClosedApplicationsAreNotNudged(t *testing.T) {
 	for _, closing := range []string{hiresync.ApplicationWithdrawn, hiresync.CandidateHired, hiresync.ApplicationRejected} {
 		t.Run(closing, func(t *testing.T) {
-			n := newNudgeEnv(t, map[string]time.Duration{hiresync.StatusApplied: time.Hour})
+			n := newNudgeEnv(t, map[string]time.Duration{string(hiresync.StatusApplied): time.Hour})
 			n.signalAt(sample(t, hiresync.ApplicationSubmitted), time.Minute)
 			n.signalAt(sample(t, closing), 30*time.Minute)
 			st := n.runFor(t, hiresync.NewState("cand_7Q2KXW"), 10*24*time.Hour)
@@ -188,7 +188,7 @@ func TestClosedApplicationsAreNotNudged(t *testing.T) {
 			require.Empty(t, nudgeEntries(st.Timeline))
 		})
 	}
-	n := newNudgeEnv(t, map[string]time.Duration{hiresync.StatusTestPassed: time.Hour})
+	n := newNudgeEnv(t, map[string]time.Duration{string(hiresync.StatusTestPassed): time.Hour})
 	n.signalAt(sample(t, hiresync.ApplicationSubmitted), time.Minute)
 	n.runFor(t, hiresync.NewState("cand_7Q2KXW"), 10*24*time.Hour)
 	require.Empty(t, n.nudges, "applied has no quiet time here")
@@ -198,7 +198,7 @@ func TestClosedApplicationsAreNotNudged(t *testing.T) {
 // before the nudge is due hands the deadline on; the next run nudges when
 // it was due, not a whole quiet time after its own start.
 func TestNudgeDeadlineCarriesAcrossContinueAsNew(t *testing.T) {
-	quiet := map[string]time.Duration{hiresync.StatusApplied: 72 * time.Hour}
+	quiet := map[string]time.Duration{string(hiresync.StatusApplied): 72 * time.Hour}
 	n := newNudgeEnv(t, quiet)
 	start := n.env.Now()
 	state := hiresync.NewState("cand_7Q2KXW")
@@ -232,10 +232,10 @@ func TestHireHandsOffAndPostsTheProvisioningMessage(t *testing.T) {
 	n.signalAt(hired, 2*time.Minute)
 	var before hiresync.CandidateState
 	n.env.RegisterDelayedCallback(func() {
-		v, err := n.env.QueryWorkflow(workflows.StateQuery)
+		v, err := n.env.QueryWorkflow(hiresync.StateQuery)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&before))
-		n.env.SignalWorkflow(workflows.RedriveSignal, nil)
+		n.env.SignalWorkflow(hiresync.RedriveSignal, nil)
 	}, 3*time.Minute)
 	st := n.runFor(t, hiresync.NewState("cand_7Q2KXW"), 4*time.Minute)
 

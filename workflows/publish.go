@@ -23,7 +23,7 @@ func (c *candidate) publish(ctx workflow.Context) {
 		c.sentJobs = jobs
 	}
 	if c.Stage != c.sentStage && c.Stage != "" {
-		updates = append(updates, hiresync.HiringStageAttr.ValueSet(c.Stage))
+		updates = append(updates, hiresync.HiringStageAttr.ValueSet(string(c.Stage)))
 		c.sentStage = c.Stage
 	}
 	if since := c.stalledSince(); !since.Equal(c.sentStalled) {
@@ -78,10 +78,10 @@ func (c *candidate) details() string {
 		if app.RootTS != "" {
 			thread = "thread " + app.Channel + "/" + app.RootTS
 		}
-		b.WriteString(fmt.Sprintf("- **%s** (%s): %s — %s\n", app.JobTitle, app.JobID, orDash(app.Status), thread))
+		b.WriteString(fmt.Sprintf("- **%s** (%s): %s — %s\n", app.JobTitle, app.JobID, orDash(string(app.Status)), thread))
 	}
 	if len(c.Failed) > 0 {
-		b.WriteString(fmt.Sprintf("\n**%d event(s) with failed actions** — fix the cause, then signal `%s`.\n", len(c.Failed), RedriveSignal))
+		b.WriteString(fmt.Sprintf("\n**%d event(s) with failed actions** — fix the cause, then signal `%s`.\n", len(c.Failed), hiresync.RedriveSignal))
 	}
 	b.WriteString("\n| event | type | actions |\n|---|---|---|\n")
 	start := max(0, len(c.Timeline)-detailEvents)

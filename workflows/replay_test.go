@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,12 +11,9 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/hiresync/hiresync"
-	"github.com/hiresync/hiresync/workflows"
+	"github.com/hiresync/hiresync/replay"
 )
 
 // versions are the versions of the workflow whose runs may still be open,
@@ -41,7 +37,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for version, gates := range versions {
 		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
 		require.NoError(t, err)
-		require.Len(t, files, 4, "%s: the full story, duplicates/out-of-order, continue-as-new and nudged histories", version)
+		require.Len(t, files, 5, "%s: the full story, duplicates/out-of-order, one-at-a-time, continue-as-new and nudged histories", version)
 		for _, f := range files {
 			t.Run(version+"/"+filepath.Base(f), func(t *testing.T) {
 				h := load(t, f)
@@ -53,10 +49,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 				require.NotEmpty(t, timers, "%s is a history of its version", f)
 				require.Equal(t, hiresync.DefaultMaxRunAge, timers[0], "%s is a history of its version", f)
 
-				r := worker.NewWorkflowReplayer()
-				r.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-				logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-				require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
+				// The replayer of `hiresync replay`.
+				res := replay.New(nil, nil, nil).Replay("", "", h)
+				require.True(t, res.OK(), "%s", res)
 			})
 		}
 	}

@@ -56,7 +56,7 @@ func (c *candidate) postSlack(ctx workflow.Context, s *step, fresh bool) []hires
 		Channel: app.Channel, TS: app.RootTS, EventID: app.RootEventID, CandidateID: c.CandidateID, JobID: app.JobID, View: c.view(app),
 	}
 	var res activities.SlackReplyAndRootResult
-	err := workflow.ExecuteActivity(slackOptions(ctx, summary+", then root to "+strconv.Quote(app.Status)),
+	err := workflow.ExecuteActivity(slackOptions(ctx, summary+", then root to "+strconv.Quote(string(app.Status))),
 		activity.PostSlackReplyAndUpdateRoot, activities.SlackReplyAndRootRequest{Reply: req, Root: upd}).Get(ctx, &res)
 	reply := slackAction("reply", res.Reply, err)
 	return []hiresync.Action{reply, rootUpdateAction(reply, res.Root, res.RootFailed)}
@@ -80,7 +80,7 @@ func (c *candidate) postSlackThread(ctx workflow.Context, steps []*step) [][]hir
 		}
 		replies, rootEventID = steps[1:], first.ev.ID
 	}
-	status := ""
+	var status hiresync.Status
 	for _, s := range replies {
 		r := activities.SlackThreadReply{Event: s.ev, Fresh: c.neverAskedBefore()}
 		if s.statusChanged || s.ev.Type == hiresync.ApplicationSubmitted {
@@ -135,7 +135,7 @@ func (c *candidate) postSlackThread(ctx workflow.Context, steps []*step) [][]hir
 }
 
 // threadSummary is the Web UI's line for a PostSlackThread activity.
-func threadSummary(req activities.SlackThreadRequest, jobID, status string) string {
+func threadSummary(req activities.SlackThreadRequest, jobID string, status hiresync.Status) string {
 	line := fmt.Sprintf("Slack: %d replies in %s", len(req.Replies), req.Channel)
 	if req.Root != nil {
 		line = fmt.Sprintf("Slack: post root for %s and %d replies", jobID, len(req.Replies))
@@ -158,15 +158,10 @@ func rootUpdateAction(reply hiresync.Action, root activities.SlackResult, failed
 	return update
 }
 
+// slackAction is the action of a Slack write that ended with res or err.
 func slackAction(what string, res activities.SlackResult, err error) hiresync.Action {
-	act := hiresync.Action{Target: "slack", What: what}
-	switch {
-	case err != nil:
-		act.Result, act.Detail = hiresync.ActionFailed, failure(err)
-	case res.Skipped != "":
-		act.Result, act.Detail = hiresync.ActionSkipped, res.Skipped
-	default:
-		act.Result = hiresync.ActionDone
+	act := actionOf("slack", what, err, res.Skipped)
+	if act.Result == hiresync.ActionDone {
 		act.Detail = "in " + res.Channel + " ts " + res.TS
 		if res.Adopted {
 			act.Detail += " (found already posted)"

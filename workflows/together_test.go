@@ -10,7 +10,6 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities"
-	"github.com/hiresync/hiresync/workflows"
 )
 
 // runGroups signals each group of events at once, a minute after the one
@@ -31,7 +30,7 @@ func (h *harness) runGroups(t *testing.T, groups ...[]hiresync.Event) ([]hiresyn
 	var state hiresync.CandidateState
 	h.env.RegisterDelayedCallback(func() {
 		tl = timeline(t, h.env)
-		v, err := h.env.QueryWorkflow(workflows.StateQuery)
+		v, err := h.env.QueryWorkflow(hiresync.StateQuery)
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&state))
 		h.env.CancelWorkflow()
@@ -160,7 +159,7 @@ func TestEventsTogetherRejectedAfterPassedTestJoinTheTalentPool(t *testing.T) {
 
 	require.Len(t, h.calls.changes, 2)
 	ch := h.calls.changes[1]
-	require.Equal(t, activities.TalentPoolQualified, ch.TalentPool, "the late pass tags the rejected candidate")
+	require.Equal(t, hiresync.TalentPoolRejectedQualified, ch.TalentPool, "the late pass tags the rejected candidate")
 	require.Equal(t, hiresync.StatusRejected, ch.Stage)
 	require.Equal(t, activities.LifecycleIfEmpty, ch.Lifecycle)
 }
@@ -186,7 +185,7 @@ func TestEventsTogetherAfterAFailedRootAreRedriven(t *testing.T) {
 	var before, after []hiresync.TimelineEntry
 	h.env.RegisterDelayedCallback(func() {
 		before = timeline(t, h.env)
-		h.env.SignalWorkflow(workflows.RedriveSignal, nil)
+		h.env.SignalWorkflow(hiresync.RedriveSignal, nil)
 	}, 2*time.Minute)
 	h.env.RegisterDelayedCallback(func() {
 		after = timeline(t, h.env)

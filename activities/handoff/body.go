@@ -17,6 +17,9 @@ import (
 const (
 	EventType     = "hiresync.hire_handoff"
 	SchemaVersion = 1
+	// TestType is the type of the signed test delivery `hiresync doctor
+	// -send-test-handoff` sends, so that a receiver tells it from a hire.
+	TestType = "hiresync.handoff_test"
 )
 
 // webhookIDPrefix starts every hand-off's webhook-id.

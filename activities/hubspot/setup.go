@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+
+	"github.com/hiresync/hiresync"
 )
 
 // HubSpot's own contact properties that hiresync writes.
@@ -26,10 +28,6 @@ const (
 	PropertyTalentPool  = "clarityhire_talent_pool"
 )
 
-// TalentPoolRejectedQualified is the talent-pool value for a candidate who
-// was rejected but is worth another look.
-const TalentPoolRejectedQualified = "rejected_qualified"
-
 // CustomProperties are the definitions Setup creates. The talent pool is an
 // enumeration (a dropdown with the one option rejected_qualified), so that
 // recruiters can filter lists on it and a typo is refused by HubSpot; the
@@ -48,7 +46,7 @@ func CustomProperties() []Property {
 			Name: PropertyTalentPool, Label: "ClarityHire talent pool",
 			Description: "Set when a rejected candidate is worth another look.",
 			Type:        "enumeration", FieldType: "select", GroupName: PropertyGroupName, DisplayOrder: 5,
-			Options: []PropertyOption{{Label: "Rejected, qualified", Value: TalentPoolRejectedQualified, DisplayOrder: 1}},
+			Options: []PropertyOption{{Label: "Rejected, qualified", Value: hiresync.TalentPoolRejectedQualified, DisplayOrder: 1}},
 		},
 	}
 }

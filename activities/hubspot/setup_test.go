@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 )
@@ -36,11 +37,11 @@ func TestSetupIsIdempotent(t *testing.T) {
 	pool, err := c.ReadProperty(t.Context(), hubspot.PropertyTalentPool)
 	require.NoError(t, err)
 	require.Equal(t, "enumeration", pool.Type)
-	require.Equal(t, hubspot.TalentPoolRejectedQualified, pool.Options[0].Value)
+	require.Equal(t, hiresync.TalentPoolRejectedQualified, pool.Options[0].Value)
 
 	// The properties now take hiresync's values.
 	res, err := c.BatchUpsertContacts(t.Context(), []hubspot.UpsertInput{{Email: "r@example.com", Properties: map[string]string{
-		hubspot.PropertyStage: "rejected", hubspot.PropertyTalentPool: hubspot.TalentPoolRejectedQualified,
+		hubspot.PropertyStage: "rejected", hubspot.PropertyTalentPool: hiresync.TalentPoolRejectedQualified,
 	}}})
 	require.NoError(t, err)
 	require.NoError(t, res[0].Err)
@@ -63,5 +64,5 @@ func TestSetupWarnsAboutADifferentExistingProperty(t *testing.T) {
 	require.Len(t, report.Created, 4)
 	require.Equal(t, []string{hubspot.PropertyTalentPool}, report.Existing)
 	require.Len(t, report.Warnings, 1)
-	require.Contains(t, report.Warnings[0], hubspot.TalentPoolRejectedQualified)
+	require.Contains(t, report.Warnings[0], hiresync.TalentPoolRejectedQualified)
 }

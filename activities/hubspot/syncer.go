@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
-	"strings"
 )
 
 // Change is what one ClarityHire event asks of a candidate's contact.
@@ -34,38 +32,6 @@ type Outcome struct {
 	// LifecycleSteps are the values written to lifecyclestage, one request
 	// each: ["", "customer"] for a clear-then-set.
 	LifecycleSteps []string
-}
-
-// Summary describes the outcome in a line, without the email.
-func (o Outcome) Summary() string {
-	if len(o.Written) == 0 {
-		if o.LifecycleChecked {
-			return fmt.Sprintf("hubspot contact left as it was (lifecycle stage %q)", o.LifecycleBefore)
-		}
-		return "nothing to write to hubspot"
-	}
-	verb := "updated"
-	if o.Created {
-		verb = "created"
-	}
-	names := slices.Sorted(maps.Keys(o.Written))
-	parts := make([]string, 0, len(names))
-	for _, n := range names {
-		if n != PropertyLifecycleStage {
-			parts = append(parts, n+"="+o.Written[n])
-		}
-	}
-	s := fmt.Sprintf("hubspot contact %s %s", o.ContactID, verb)
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	switch {
-	case len(o.LifecycleSteps) > 1:
-		s += fmt.Sprintf("; lifecycle stage %q → %q (cleared, then set)", o.LifecycleBefore, o.LifecycleAfter)
-	case len(o.LifecycleSteps) == 1:
-		s += fmt.Sprintf("; lifecycle stage %q → %q", o.LifecycleBefore, o.LifecycleAfter)
-	}
-	return s
 }
 
 // Syncer writes Changes to HubSpot through a Batcher, following the

@@ -23,6 +23,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
 
+	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities/breaker"
 )
 
@@ -58,19 +59,8 @@ const (
 	errCodeMissingChannel  = "missing_channel"
 	errCodeMissingThreadTS = "missing_thread_ts"
 	errCodeMissingEventID  = "missing_event_id"
+	errCodeInvalidID       = "invalid_id"
 )
-
-// API is what hiresync's activities need from Slack. *Poster implements it;
-// tests may hold a fake instead.
-type API interface {
-	PostRoot(ctx context.Context, channel string, m Message) (ts string, err error)
-	Reply(ctx context.Context, channel, threadTS string, m Message) (ts string, err error)
-	Update(ctx context.Context, channel, ts string, m Message) error
-	FindPosted(ctx context.Context, channel, threadTS, eventID string) (ts string, found bool, err error)
-	AuthTest(ctx context.Context) (*slack.AuthTestResponse, error)
-}
-
-var _ API = (*Poster)(nil)
 
 // Message is one Slack message: its mrkdwn text (the whole message when there
 // are no blocks, the notification fallback when there are), its blocks, and
@@ -274,6 +264,8 @@ func (p *Poster) send(ctx context.Context, method, channel string, m Message, ca
 		err = &PermanentError{Code: errCodeMissingChannel}
 	case m.EventID == "":
 		err = &PermanentError{Code: errCodeMissingEventID}
+	case !idsValid(m):
+		err = &PermanentError{Code: errCodeInvalidID}
 	case p.breaker.State() == gobreaker.StateOpen:
 		err = unavailable(gobreaker.ErrOpenState)
 	}
@@ -408,6 +400,11 @@ func (p *Poster) FindPostedSince(ctx context.Context, channel, threadTS, eventID
 	if eventID == "" {
 		return "", false, fmt.Errorf("find posted message in %s: %w", channel, &PermanentError{Code: errCodeMissingEventID})
 	}
+	if !hiresync.ValidID(eventID) {
+		// No message can carry it (see idsValid), and the id is not put in
+		// the error: it broke the rules that make an id safe to print.
+		return "", false, fmt.Errorf("find posted message in %s: %w", channel, &PermanentError{Code: errCodeInvalidID})
+	}
 	pages, oldest := p.maxPages, ""
 	if !since.IsZero() && threadTS == "" {
 		pages, oldest = SincePages, strconv.FormatInt(since.Add(-sinceSkew).Unix(), 10)+".000000"
@@ -465,12 +462,23 @@ func (p *Poster) page(ctx context.Context, channel, threadTS, cursor, oldest str
 	return msgs, next, nil
 }
 
+// postedFor reports whether m is hiresync's message for eventID: its
+// metadata's event_id equals eventID byte for byte. Ids are never cleaned,
+// so two events whose ids differ in any byte are two messages.
+//
+// Versions before issue 17 wrote ids through the phone-number redaction: a
+// message they posted for an id with seven digits in a row carries an
+// event_id such as "evt_[redacted]". Such a message is never matched: "[" and
+// "]" cannot be in a valid id, and the redacted form stands for many ids, so
+// adopting it could adopt another event's message and lose this one. The
+// cost is that a retry of that very event posts it again (a visible
+// duplicate, never a lost event); docs/reliability.md says so.
 func postedFor(m slack.Message, eventID string) bool {
 	if m.Metadata.EventType != MetadataEventType {
 		return false
 	}
 	id, _ := m.Metadata.EventPayload[metadataEventIDKey].(string)
-	return id == metadataID(eventID)
+	return id == eventID
 }
 
 // AuthTest checks the token, for start-up.
@@ -499,20 +507,43 @@ func (m Message) options() []slack.MsgOption {
 	return opts
 }
 
-// metadataID is an id as it goes into message metadata: cleaned like any
-// value from an event, so that not even a hostile id puts an email address
-// into Slack. FindPosted compares ids the same way.
-func metadataID(id string) string { return clean(id, maxIDRunes) }
-
-// metadata is the Slack message metadata hiresync finds its posts by.
+// metadata is the Slack message metadata hiresync finds its posts by. The
+// ids go in exactly as ClarityHire sent them: they are identifiers, not
+// text. Cleaning them like a name (the phone-number redaction turned
+// "evt_20261204000001" into "evt_[redacted]") wrote a wrong id and made
+// FindPosted take two events for one. What keeps them safe for Slack is the
+// ingress's validation (ingress/envelope.go, hiresync.ValidID): every event
+// and candidate id passed it, 1 to 128 letters, digits and "_-.:", before it
+// reached a workflow, and such an id cannot hold an email address, a
+// mention or markup. Ids hiresync makes up itself are built from those, and
+// send refuses an event or candidate id that breaks the rules (idsValid).
 func (m Message) metadata() slack.SlackMetadata {
 	payload := map[string]any{
-		metadataEventIDKey:     metadataID(m.EventID),
-		metadataCandidateIDKey: metadataID(m.CandidateID),
-		metadataJobIDKey:       metadataID(m.JobID),
+		metadataEventIDKey:     m.EventID,
+		metadataCandidateIDKey: m.CandidateID,
+		metadataJobIDKey:       metadataJobID(m.JobID),
 	}
 	if m.Kind != "" {
 		payload[metadataKindKey] = m.Kind
 	}
 	return slack.SlackMetadata{EventType: MetadataEventType, EventPayload: payload}
+}
+
+// idsValid reports whether m's event id and candidate id (if any) keep the
+// id rules. They always do when they came through the ingress; one that does
+// not is refused rather than cleaned, since a cleaned id is a wrong id, and
+// it must not reach Slack as it is.
+func idsValid(m Message) bool {
+	return hiresync.ValidID(m.EventID) && (m.CandidateID == "" || hiresync.ValidID(m.CandidateID))
+}
+
+// metadataJobID is the job id as it goes into metadata. The ingress does not
+// check job ids (they only route and label), so one outside the id rules is
+// left out ("") rather than changed: a changed id would be a wrong one, and
+// an unchecked one could carry text into Slack. It is never compared.
+func metadataJobID(id string) string {
+	if hiresync.ValidID(id) {
+		return id
+	}
+	return ""
 }

@@ -66,7 +66,7 @@ func TestPostEachMessageKind(t *testing.T) {
 	ctx := t.Context()
 
 	first := sample(t, hiresync.ApplicationSubmitted)
-	view := slackpost.NewRootView(first, slackpost.Status(first))
+	view := rootView(first, label(first))
 	root, err := p.PostRoot(ctx, "C1", slackpost.Root(view))
 	require.NoError(t, err)
 
@@ -91,7 +91,7 @@ func TestPostEachMessageKind(t *testing.T) {
 	}
 
 	hired := sample(t, hiresync.CandidateHired)
-	view.Status = slackpost.Status(hired)
+	view.Status = label(hired)
 	require.NoError(t, p.Update(ctx, "C1", root, slackpost.Root(view)))
 	stored, _ = d.Message("C1", root)
 	assert.Equal(t, "Ada Okafor · Senior Backend Engineer · Hired", stored.Text)
@@ -116,6 +116,15 @@ func TestRefusedBeforeSlack(t *testing.T) {
 		{"reply without thread", func() error { _, err := p.Reply(ctx, "C1", "", msg("evt_1")); return err }, "missing_thread_ts"},
 		{"update without event id", func() error { return p.Update(ctx, "C1", "1.1", noID) }, "missing_event_id"},
 		{"find without event id", func() error { _, _, err := p.FindPosted(ctx, "C1", "", ""); return err }, "missing_event_id"},
+		// Ids the ingress would have refused are refused, never cleaned.
+		{"root with an invalid event id", func() error { _, err := p.PostRoot(ctx, "C1", msg("evt 1")); return err }, "invalid_id"},
+		{"reply with a hostile event id", func() error { _, err := p.Reply(ctx, "C1", "1.1", msg(hostile)); return err }, "invalid_id"},
+		{"update with an invalid candidate id", func() error {
+			m := msg("evt_1")
+			m.CandidateID = "cand_[redacted]"
+			return p.Update(ctx, "C1", "1.1", m)
+		}, "invalid_id"},
+		{"find with an invalid event id", func() error { _, _, err := p.FindPosted(ctx, "C1", "", "evt_[redacted]"); return err }, "invalid_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -503,16 +512,27 @@ func TestNoContactDetailsReachSlack(t *testing.T) {
 	d := slackdouble.Start(t)
 	p := newPoster(t, d, nil)
 	ctx := t.Context()
-	first := hostileEvent(hiresync.ApplicationSubmitted)
-	root, err := p.PostRoot(ctx, "C1", slackpost.Root(slackpost.NewRootView(first, hostile)))
+	// Event and candidate ids passed the ingress's rules (a hostile one is
+	// refused: TestRefusedBeforeSlack); the job id is checked there too, but
+	// the poster does not rely on it: a hostile one is left out of the
+	// metadata.
+	event := func(eventType string) hiresync.Event {
+		e := hostileEvent(eventType)
+		e.ID, e.Data.Candidate.ID = "evt_"+eventType, "cand_1"
+		return e
+	}
+	first := event(hiresync.ApplicationSubmitted)
+	root, err := p.PostRoot(ctx, "C1", slackpost.Root(rootView(first, hostile)))
 	require.NoError(t, err)
 	for _, eventType := range append(slicesClone(hiresync.EventTypes), "unknown.type") {
-		_, err := p.Reply(ctx, "C1", root, slackpost.Reply(hostileEvent(eventType)))
+		_, err := p.Reply(ctx, "C1", root, slackpost.Reply(event(eventType)))
 		require.NoError(t, err, eventType)
 	}
-	_, found, err := p.FindPosted(ctx, "C1", "", hostile)
+	_, found, err := p.FindPosted(ctx, "C1", "", first.ID)
 	require.NoError(t, err)
-	assert.True(t, found, "a hostile event id is still found")
+	assert.True(t, found, "the root is found by its event id")
+	stored, _ := d.Message("C1", root)
+	assert.Equal(t, map[string]string{"event_id": first.ID, "candidate_id": "cand_1", "job_id": ""}, payload(t, stored))
 
 	resp, err := http.Get(d.URL() + slackdouble.StatePath)
 	require.NoError(t, err)

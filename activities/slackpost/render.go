@@ -35,8 +35,8 @@ type RootView struct {
 	JobTitle      string
 	JobID         string
 	Source        string
-	// Status is the application's current status: "Applied", "Test passed",
-	// "Stage: offer", "Hired", "Rejected", "Withdrawn"… (see Status).
+	// Status is the application's current status as it reads: "Applied",
+	// "Stage: offer", "Hired"… (hiresync.Status.Label).
 	Status     string
 	ProfileURL string
 	// EventID is the event that posted the root; keep it when updating, so
@@ -46,62 +46,17 @@ type RootView struct {
 	CandidateID string
 }
 
-// NewRootView is the root view of the application e belongs to, showing
-// status.
-func NewRootView(e hiresync.Event, status string) RootView {
-	c := e.Data.Candidate
-	v := RootView{
-		CandidateName: c.Name(),
-		Status:        status,
-		ProfileURL:    c.ProfileURL,
-		EventID:       e.ID,
-		CandidateID:   c.ID,
-	}
-	if a := e.Data.Application; a != nil {
-		v.JobTitle, v.JobID, v.Source = a.Job.Title, a.Job.ID, a.Source
-	}
-	return v
-}
-
-// Status is the application status event e brings about, for the root
-// message, or "" for an event type that does not change it.
-func Status(e hiresync.Event) string {
-	switch e.Type {
-	case hiresync.ApplicationSubmitted:
-		return "Applied"
-	case hiresync.TestCompleted:
-		return "Test completed"
-	case hiresync.TestPassed:
-		return "Test passed"
-	case hiresync.TestFailed:
-		return "Test failed"
-	case hiresync.InterviewScheduled:
-		return "Interview scheduled"
-	case hiresync.InterviewCancelled:
-		return "Interview cancelled"
-	case hiresync.InterviewCompleted:
-		return "Interview completed"
-	case hiresync.StageChanged:
-		if sc := e.Data.StageChange; sc != nil && sc.To != "" {
-			return "Stage: " + strings.ReplaceAll(sc.To, "_", " ")
-		}
-		return "Stage changed"
-	case hiresync.CandidateHired:
-		return "Hired"
-	case hiresync.ApplicationRejected:
-		return "Rejected"
-	case hiresync.ApplicationWithdrawn:
-		return "Withdrawn"
-	}
-	return ""
-}
-
 // Root renders an application's root message: the candidate's name as a
 // header, the job with source and status, and one link button "Open in
 // ClarityHire" to the profile (left out when the profile URL is unusable).
 func Root(v RootView) Message {
-	name := cmp.Or(clean(v.CandidateName, maxNameRunes), "Candidate")
-	job := cmp.Or(clean(v.JobTitle, maxTitleRunes), clean(v.JobID, maxTitleRunes), "Unknown job")
+	name := clean(v.CandidateName, maxNameRunes)
+	if v.CandidateName != "" && v.CandidateName == v.CandidateID {
+		// No name was sent and the id stands in for it (Candidate.Name).
+		name = idLabel(v.CandidateID, maxNameRunes)
+	}
+	name = cmp.Or(name, "Candidate")
+	job := cmp.Or(clean(v.JobTitle, maxTitleRunes), idLabel(v.JobID, maxTitleRunes), "Unknown job")
 	source := cmp.Or(clean(v.Source, maxWordRunes), "—")
 	status := cmp.Or(clean(v.Status, maxWordRunes), "—")
 
@@ -112,7 +67,7 @@ func Root(v RootView) Message {
 			mrkdwn("*Status*\n" + esc(status)),
 		}, nil, slack.SectionBlockOptionBlockID(blockApplication)),
 	}
-	if u := profileURL(v.ProfileURL); u != "" {
+	if u := profileURL(v.ProfileURL, v.CandidateID); u != "" {
 		button := slack.NewButtonBlockElement(ActionOpenProfile, "", plain("Open in ClarityHire"))
 		button.URL = u
 		blocks = append(blocks, slack.NewActionBlock(blockProfile, button))
@@ -152,7 +107,11 @@ func replyText(e hiresync.Event) string {
 	case hiresync.ApplicationSubmitted:
 		s := ":inbox_tray: Application submitted"
 		if a := d.Application; a != nil {
-			if job := field(cmp.Or(a.Job.Title, a.Job.ID), maxTitleRunes); job != "" {
+			job := field(a.Job.Title, maxTitleRunes)
+			if a.Job.Title == "" {
+				job = esc(idLabel(a.Job.ID, maxTitleRunes))
+			}
+			if job != "" {
 				s += " for *" + job + "*"
 			}
 			if src := field(a.Source, maxWordRunes); src != "" {

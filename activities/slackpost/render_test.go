@@ -17,7 +17,7 @@ import (
 	"github.com/hiresync/hiresync/activities/slackpost"
 )
 
-// sample loads testdata/events/<eventType>.json.
+// sample loads doubles/clarityhire/events/<eventType>.json.
 func sample(t *testing.T, eventType string) hiresync.Event {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "doubles", "clarityhire", "events", eventType+".json"))
@@ -79,19 +79,23 @@ func TestReplyRejectedNotQualified(t *testing.T) {
 	assert.Equal(t, ":no_entry: Application rejected: position filled (not qualified)", slackpost.Reply(e).Text)
 }
 
-func TestStatus(t *testing.T) {
-	tests := map[string]string{
-		hiresync.ApplicationSubmitted: "Applied",
-		hiresync.TestPassed:           "Test passed",
-		hiresync.StageChanged:         "Stage: offer",
-		hiresync.CandidateHired:       "Hired",
-		hiresync.ApplicationRejected:  "Rejected",
-		hiresync.ApplicationWithdrawn: "Withdrawn",
+// rootView is the root view of the application e belongs to, showing the
+// label status.
+func rootView(e hiresync.Event, label string) slackpost.RootView {
+	c := e.Data.Candidate
+	v := slackpost.RootView{
+		CandidateName: c.Name(), Status: label, ProfileURL: c.ProfileURL, EventID: e.ID, CandidateID: c.ID,
 	}
-	for eventType, want := range tests {
-		assert.Equal(t, want, slackpost.Status(sample(t, eventType)), eventType)
+	if a := e.Data.Application; a != nil {
+		v.JobTitle, v.JobID, v.Source = a.Job.Title, a.Job.ID, a.Source
 	}
-	assert.Empty(t, slackpost.Status(hiresync.Event{Type: "offer.extended"}))
+	return v
+}
+
+// label is how the status e sets reads.
+func label(e hiresync.Event) string {
+	status, _, _ := e.Status()
+	return status.Label()
 }
 
 // actions returns the root's actions blocks.
@@ -107,7 +111,7 @@ func actions(m slackpost.Message) []*slack.ActionBlock {
 
 func TestRoot(t *testing.T) {
 	e := sample(t, hiresync.ApplicationSubmitted)
-	m := slackpost.Root(slackpost.NewRootView(e, slackpost.Status(e)))
+	m := slackpost.Root(rootView(e, label(e)))
 
 	assert.Equal(t, "Ada Okafor · Senior Backend Engineer · Applied", m.Text)
 	assert.Equal(t, slackpost.Message{Text: m.Text, Blocks: m.Blocks, EventID: e.ID, CandidateID: "cand_7Q2KXW", JobID: "job_BE42"}, m)
@@ -211,7 +215,7 @@ func TestNoContactDetailsInMessages(t *testing.T) {
 			e := hostileEvent(eventType)
 			for name, m := range map[string]slackpost.Message{
 				"reply": slackpost.Reply(e),
-				"root":  slackpost.Root(slackpost.NewRootView(e, hostile)),
+				"root":  slackpost.Root(rootView(e, hostile)),
 			} {
 				view := slackView(t, m)
 				for _, f := range forbidden {

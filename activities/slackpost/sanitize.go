@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hiresync/hiresync"
 )
 
 // redacted replaces anything that looks like an email address or a phone
@@ -84,6 +86,17 @@ func esc(s string) string {
 // field is an event value cleaned and escaped for mrkdwn.
 func field(s string, maxRunes int) string { return esc(clean(s, maxRunes)) }
 
+// idLabel is an id shown as text where a label is missing (a job without a
+// title): an id that keeps the id rules (hiresync.ValidID) is shown exactly
+// as sent, since it is an identifier, not free text, and the rules leave it
+// nothing to clean or escape; anything else is cleaned like free text.
+func idLabel(id string, maxRunes int) string {
+	if hiresync.ValidID(id) {
+		return id
+	}
+	return clean(id, maxRunes)
+}
+
 // code is an event code such as "position_filled", made readable, cleaned
 // and escaped.
 func code(s string) string { return field(strings.ReplaceAll(s, "_", " "), maxWordRunes) }
@@ -93,25 +106,34 @@ const (
 	maxWordRunes  = 100
 	maxNameRunes  = 150 // Slack's limit for a header block
 	maxTitleRunes = 200
-	maxIDRunes    = 255
 	maxURLBytes   = 3000 // Slack's limit for a button's url
 )
 
 // profileURL is the link for the root's button: an http(s) URL without
 // credentials, and without its query and fragment if they look like they
 // hold an email address or a phone number. It is "" when no such URL can be
-// made, and the root then has no button.
-func profileURL(raw string) string {
+// made, and the root then has no button. The candidate's own id (one that
+// keeps the id rules) is an identifier, not a phone number, however many
+// digits it has: it is left out of the search for contact details, so that
+// ".../candidates/4415550101" keeps its button.
+func profileURL(raw, candidateID string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return ""
 	}
 	u.User = nil
-	if hasContact(unescape(u.RawQuery)) || hasContact(unescape(u.Fragment)) {
+	contact := func(s string) bool {
+		s = unescape(s)
+		if hiresync.ValidID(candidateID) {
+			s = strings.ReplaceAll(s, candidateID, " ")
+		}
+		return hasContact(s)
+	}
+	if contact(u.RawQuery) || contact(u.Fragment) {
 		u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	}
 	s := u.String()
-	if hasContact(unescape(u.Host+u.Path)) || hasContact(unescape(s)) || len(s) > maxURLBytes {
+	if contact(u.Host+u.Path) || contact(s) || len(s) > maxURLBytes {
 		return ""
 	}
 	return s

@@ -46,13 +46,12 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("doubles", flag.ContinueOnError)
 	slackAddr := fs.String("slack", "", "serve the Slack double on this address (e.g. 127.0.0.1:8091)")
 	slackToken := fs.String("slack-token", "xoxb-local-double", "bot token the Slack double accepts")
+	slackUsers := fs.String("slack-users", "", "workspace members the Slack double knows, as id=email,… (the routes' recruiters)")
 	hubspotAddr := fs.String("hubspot", "", "serve the HubSpot double on this address (e.g. 127.0.0.1:8092)")
 	hubspotToken := fs.String("hubspot-token", "pat-local-double", "access token the HubSpot double accepts")
 	handoffAddr := fs.String("handoff", "", "serve the hand-off receiver double on this address (e.g. 127.0.0.1:8093); it receives at "+handoffdouble.HookPath)
 	handoffSecret := fs.String("handoff-secret", cmp.Or(os.Getenv("HIRESYNC_HANDOFF_SECRET"), handoffdouble.DefaultSecret),
 		"whsec_ secret the hand-off receiver verifies with; default $HIRESYNC_HANDOFF_SECRET, else the double's own")
-	var users slackUsers
-	fs.Var(&users, "slack-user", "a member users.lookupByEmail finds, as USERID=EMAIL (repeatable), for the recruiters the routes name by email")
 	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages, contacts and hand-offs in this directory ("+
 		slackStateFile+", "+hubspotStateFile+", "+handoffStateFile+") across restarts; empty: in memory only")
 	if err := fs.Parse(args); err != nil {
@@ -81,8 +80,12 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	var doubles []double
 	if *slackAddr != "" {
 		opts := []slackdouble.Option{slackdouble.WithToken(*slackToken)}
-		for _, u := range users {
-			opts = append(opts, slackdouble.WithUser(u.id, u.email))
+		for _, u := range strings.FieldsFunc(*slackUsers, func(r rune) bool { return r == ',' }) {
+			id, email, ok := strings.Cut(strings.TrimSpace(u), "=")
+			if !ok {
+				return fmt.Errorf("doubles: -slack-users: %q is not id=email", u)
+			}
+			opts = append(opts, slackdouble.WithUser(id, email))
 		}
 		d := slackdouble.New(opts...)
 		doubles = append(doubles, double{"slack double", *slackAddr, statePath(slackStateFile), d.Handler(), d})
@@ -108,20 +111,6 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 		g.Go(func() error { return serveDouble(ctx, d.addr, d.h, d.state, d.path, log, d.name) })
 	}
 	return g.Wait()
-}
-
-// slackUsers are the -slack-user flags.
-type slackUsers []struct{ id, email string }
-
-func (u *slackUsers) String() string { return fmt.Sprint(len(*u), " users") }
-
-func (u *slackUsers) Set(v string) error {
-	id, email, ok := strings.Cut(v, "=")
-	if !ok || id == "" || !strings.Contains(email, "@") {
-		return errors.New("want USERID=EMAIL, like U0MAYA=maya@acme.example")
-	}
-	*u = append(*u, struct{ id, email string }{id, email})
-	return nil
 }
 
 // loadState loads a double's state from path, if there is one to load.

@@ -86,7 +86,7 @@ func freeAddr(t *testing.T) string {
 
 // TestDoublesServeTheHandoffReceiverAndSlackUsers: `hiresync doubles`
 // serves the hand-off receiver, which keeps what it took across restarts,
-// and a Slack double whose users.lookupByEmail finds the -slack-user.
+// and a Slack double whose users.lookupByEmail finds the -slack-users.
 func TestDoublesServeTheHandoffReceiverAndSlackUsers(t *testing.T) {
 	dir := t.TempDir()
 	slackAddr, handoffAddr := freeAddr(t), freeAddr(t)
@@ -95,7 +95,7 @@ func TestDoublesServeTheHandoffReceiverAndSlackUsers(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- runDoubles(ctx, []string{"-slack", slackAddr, "-slack-token", "xoxb-t", "-slack-user", "U0MAYA=maya@acme.example",
+			done <- runDoubles(ctx, []string{"-slack", slackAddr, "-slack-token", "xoxb-t", "-slack-users", "U0MAYA=maya@acme.example",
 				"-handoff", handoffAddr, "-state-dir", dir}, log)
 		}()
 		require.Eventually(t, func() bool {

@@ -6,9 +6,11 @@
 //	hiresync worker         the Temporal worker alone
 //	hiresync setup          register hiresync's search attributes
 //	hiresync hubspot setup  create hiresync's HubSpot contact properties
+//	hiresync doctor         check every connection and setting, one line each
 //	hiresync simulate       send signed sample events or generated stories
 //	hiresync doubles        serve the local Slack and HubSpot doubles
 //	hiresync healthcheck    GET a health URL, exit 1 unless it answers 2xx
+//	hiresync replay         replay recorded histories against this binary
 package main
 
 import (
@@ -33,10 +35,14 @@ commands:
   worker           run the Temporal worker alone
   setup            register the search attributes (CandidateId, JobIds, HiringStage, StalledSince)
   hubspot setup    create the HubSpot property group and contact properties
+  doctor           check every connection and setting, one line each; exit 1 on any failure
+                   (-send-test-handoff also sends a signed test hand-off)
   simulate         sign and send sample events or generated candidate stories
   doubles          serve the local Slack and HubSpot doubles (for make run)
   codec-server     decode encrypted payloads for the Web UI and temporal CLI
   healthcheck      GET -url (default http://127.0.0.1:8080/healthz); exit 1 unless 2xx
+  replay           replay histories (-workflow-id, -query or -file) against this
+                   binary's workflow code; exit 1 when any does not replay
 
 Configuration is read from the environment; see README.md.
 `
@@ -72,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: hiresync hubspot setup")
 		}
 		return runHubSpotSetup(ctx, log, stdout)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout)
 	case "simulate":
 		return runSimulate(ctx, rest, stdout, stderr)
 	case "doubles":
@@ -80,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCodecServer(ctx, rest, log)
 	case "healthcheck":
 		return runHealthcheck(ctx, rest, stderr)
+	case "replay":
+		return runReplay(ctx, rest, log, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -37,6 +38,13 @@ func runServe(ctx context.Context, log *slog.Logger, withIngress, withWorker boo
 	defer c.Close()
 
 	g, ctx := errgroup.WithContext(ctx)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(startupCheckDelay):
+			startupChecks(ctx, log, cfg, c, withIngress, withWorker)
+		}
+	}()
 	if withIngress {
 		srv := ingress.New(ingress.Config{
 			Addr: cfg.HTTPAddr, TaskQueue: cfg.TaskQueue, Keys: cfg.WebhookKeys,

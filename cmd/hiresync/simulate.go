@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hiresync/hiresync/doubles/clarityhire"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 // simulation says which deliveries simulate sends: the eleven samples, or

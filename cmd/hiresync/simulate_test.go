@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync/doubles/clarityhire"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 const simSecret = "whsec_c2ltdWxhdGUtdGVzdC1zZWNyZXQtMzItYnl0ZXMh"
@@ -98,7 +98,7 @@ type receiver struct {
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	id := r.Header.Get(signature.HeaderID)
-	if err := rc.verifier.Verify(id, r.Header.Get(signature.HeaderTimestamp), r.Header.Get(signature.HeaderSignature), body); err != nil {
+	if err := rc.verifier.Verify(r.Header, body); err != nil {
 		http.Error(w, `{"error":"bad signature"}`, http.StatusUnauthorized)
 		return
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/hiresync/hiresync"
-	"github.com/hiresync/hiresync/ingress/signature"
+	"github.com/hiresync/hiresync/signature"
 )
 
 //go:embed events/*.json

@@ -3,7 +3,9 @@ package clarityhire
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/hiresync/hiresync"
@@ -23,7 +25,8 @@ type StoryOptions struct {
 	Shuffle bool
 	// Jobs are the job ids to apply to; default job_BE42, job_DS07, job_OPS9.
 	Jobs []string
-	// Prefix starts every candidate and event id, so runs do not collide.
+	// Prefix is in every candidate, application and event id, so runs do
+	// not collide.
 	Prefix string
 }
 
@@ -44,7 +47,7 @@ func Stories(o StoryOptions) []Delivery {
 	}
 	var perCandidate [][]Delivery
 	for i := range o.Candidates {
-		cand := fmt.Sprintf("cand_%s%05d", o.Prefix, i)
+		cand := shapeOf(i).candidate(o.Prefix, i)
 		first := jobs[i%len(jobs)]
 		ds := story(r, o.Prefix, cand, i, first, 0)
 		if r.Float64() < o.SecondApplication {
@@ -83,7 +86,7 @@ func Stories(o StoryOptions) []Delivery {
 func story(r *rand.Rand, prefix, cand string, i int, job string, n int) []Delivery {
 	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
 	app := map[string]any{
-		"id":         fmt.Sprintf("app_%s%05d_%d", prefix, i, n),
+		"id":         shapeOf(i).application(prefix, i, n),
 		"job":        map[string]any{"id": job, "title": jobTitles[job], "department": "Engineering"},
 		"source":     []string{"LinkedIn", "Referral", "Careers page"}[r.IntN(3)],
 		"applied_at": base.Format(time.RFC3339),
@@ -93,7 +96,7 @@ func story(r *rand.Rand, prefix, cand string, i int, job string, n int) []Delive
 		"id":          cand,
 		"first_name":  []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken"}[i%6],
 		"last_name":   fmt.Sprintf("Tester%d", i),
-		"email":       fmt.Sprintf("%s@example.com", cand),
+		"email":       fmt.Sprintf("cand_%s%05d@example.com", prefix, i),
 		"phone":       fmt.Sprintf("+44 20 7946 %04d", i%10000),
 		"profile_url": "https://app.clarityhire.com/candidates/" + cand,
 	}
@@ -133,7 +136,7 @@ func story(r *rand.Rand, prefix, cand string, i int, job string, n int) []Delive
 	}
 	var out []Delivery
 	for k, s := range steps {
-		id := fmt.Sprintf("evt_%s%05d_%d_%02d", prefix, i, n, k)
+		id := shapeOf(i).event(prefix, i, n, k)
 		data := map[string]any{"candidate": candidate, "application": app}
 		for key, v := range s.extra {
 			data[key] = v
@@ -161,4 +164,67 @@ func withField(m map[string]any, k string, v any) map[string]any {
 	}
 	out[k] = v
 	return out
+}
+
+// idShape is how a generated candidate's ids look. ATSs issue ids of many
+// shapes, and hiresync must carry each byte for byte: numeric ids whose
+// digit runs look like phone numbers, UUIDs, ids with dots and colons. The
+// ids of one candidate's events differ only in their digits. A candidate's
+// shape follows from its index, not the random source, so a seed draws the
+// same stories whatever the shapes. With prefix "chaos", candidate 3 (first
+// application, third event) is:
+type idShape int
+
+const (
+	shapePrefixed idShape = iota // cand_chaos00003, evt_chaos00003_0_02
+	shapeNumeric                 // 4415500003<n>, 202611000003002<n> (n: the prefix as a number)
+	shapeUUID                    // chaos-00000003-0000-4000-8000-000000000000, chaos-00000003-0000-4000-8000-000000000002
+	shapeDotted                  // clarityhire:chaos.cand.00003, clarityhire:chaos.evt.00003.0:02
+	idShapes
+)
+
+func shapeOf(i int) idShape { return idShape(i % int(idShapes)) }
+
+// numeric is prefix as digits, so that numeric ids are digits only and still
+// differ from run to run.
+func numeric(prefix string) string {
+	h := fnv.New32a()
+	h.Write([]byte(prefix))
+	return strconv.FormatUint(uint64(h.Sum32()), 10)
+}
+
+func (s idShape) candidate(prefix string, i int) string {
+	switch s {
+	case shapeNumeric:
+		return fmt.Sprintf("44155%05d%s", i, numeric(prefix))
+	case shapeUUID:
+		return fmt.Sprintf("%s-%08x-0000-4000-8000-000000000000", prefix, i)
+	case shapeDotted:
+		return fmt.Sprintf("clarityhire:%s.cand.%05d", prefix, i)
+	}
+	return fmt.Sprintf("cand_%s%05d", prefix, i)
+}
+
+func (s idShape) application(prefix string, i, n int) string {
+	switch s {
+	case shapeNumeric:
+		return fmt.Sprintf("7%05d%d%s", i, n, numeric(prefix))
+	case shapeUUID:
+		return fmt.Sprintf("%s-%08x-%04x-4000-a000-000000000000", prefix, i, n)
+	case shapeDotted:
+		return fmt.Sprintf("clarityhire:%s.app.%05d.%d", prefix, i, n)
+	}
+	return fmt.Sprintf("app_%s%05d_%d", prefix, i, n)
+}
+
+func (s idShape) event(prefix string, i, n, k int) string {
+	switch s {
+	case shapeNumeric:
+		return fmt.Sprintf("2026110%05d%d%02d%s", i, n, k, numeric(prefix))
+	case shapeUUID:
+		return fmt.Sprintf("%s-%08x-%04x-4000-8000-%012x", prefix, i, n, k)
+	case shapeDotted:
+		return fmt.Sprintf("clarityhire:%s.evt.%05d.%d:%02d", prefix, i, n, k)
+	}
+	return fmt.Sprintf("evt_%s%05d_%d_%02d", prefix, i, n, k)
 }

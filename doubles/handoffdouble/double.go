@@ -21,6 +21,8 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/hiresync/hiresync/activities/handoff"
 )
 
 // DefaultSecret is the signing secret the double accepts unless told
@@ -55,6 +57,9 @@ type Delivery struct {
 	Fault string `json:"fault,omitempty"`
 	// Error says why a delivery was refused.
 	Error string `json:"error,omitempty"`
+	// Test says it was hiresync doctor's signed test delivery: verified
+	// and answered, not a hand-off.
+	Test bool `json:"test,omitempty"`
 }
 
 // Handoff is one hand-off accepted: the first verified delivery of its
@@ -169,7 +174,14 @@ func (d *Double) serveHook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, map[string]string{"error": "injected failure"})
 		return
 	}
-	if err := d.check(body, r.Header); err != nil {
+	test, err := d.check(body, r.Header)
+	if err == nil && test {
+		dl.Verified, dl.Test, dl.Status = true, true, http.StatusOK
+		d.record(dl)
+		writeJSON(w, http.StatusOK, map[string]any{"webhook_id": dl.WebhookID, "test": true})
+		return
+	}
+	if err != nil {
 		dl.Status, dl.Error = http.StatusBadRequest, err.Error()
 		if errors.Is(err, errSignature) {
 			dl.Status = http.StatusUnauthorized
@@ -210,25 +222,29 @@ func (d *Double) serveHook(w http.ResponseWriter, r *http.Request) {
 var errSignature = errors.New("signature does not verify")
 
 // check verifies the delivery with the Standard Webhooks library and reads
-// its type. Callers hold d.mu.
-func (d *Double) check(body []byte, h http.Header) error {
+// its type: a hand-off of the schema it knows, or doctor's test delivery
+// (test). Callers hold d.mu.
+func (d *Double) check(body []byte, h http.Header) (test bool, err error) {
 	if len(body) > maxBody {
-		return errors.New("body over 1 MiB")
+		return false, errors.New("body over 1 MiB")
 	}
 	if err := d.verifier.Verify(body, h); err != nil {
-		return fmt.Errorf("%w: %v", errSignature, err)
+		return false, fmt.Errorf("%w: %v", errSignature, err)
 	}
 	var head struct {
 		Type          string `json:"type"`
 		SchemaVersion int    `json:"schema_version"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
-		return fmt.Errorf("body is not JSON: %v", err)
+		return false, fmt.Errorf("body is not JSON: %v", err)
 	}
-	if head.Type != "hiresync.hire_handoff" || head.SchemaVersion != 1 {
-		return fmt.Errorf("type %q schema %d: want hiresync.hire_handoff schema 1", head.Type, head.SchemaVersion)
+	switch {
+	case head.Type == handoff.TestType:
+		return true, nil
+	case head.Type != handoff.EventType || head.SchemaVersion != handoff.SchemaVersion:
+		return false, fmt.Errorf("type %q schema %d: want %s schema %d", head.Type, head.SchemaVersion, handoff.EventType, handoff.SchemaVersion)
 	}
-	return nil
+	return false, nil
 }
 
 // record keeps a delivery. Callers hold d.mu.

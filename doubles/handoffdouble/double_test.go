@@ -145,3 +145,13 @@ func TestDelayNextHangsOneDelivery(t *testing.T) {
 	require.Len(t, d.Handoffs(), 1)
 	require.Equal(t, 1, d.Handoffs()[0].Deliveries)
 }
+
+func TestDoctorsTestDeliveryIsAnsweredNotKept(t *testing.T) {
+	d := handoffdouble.Start(t, handoffdouble.Options{})
+	require.Equal(t, 200, deliver(t, d, d.Secret(), "msg_doctor_1", `{"type":"hiresync.handoff_test","data":{"test":true}}`))
+	require.Empty(t, d.Handoffs())
+	st := d.State()
+	require.Len(t, st.Deliveries, 1)
+	require.True(t, st.Deliveries[0].Test)
+	require.True(t, st.Deliveries[0].Verified)
+}

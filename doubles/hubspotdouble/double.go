@@ -6,7 +6,10 @@
 // Handler on a fixed port, keeping its contacts and properties in a JSON
 // file across restarts (Save, Load, AutoSave). It can be told to fail at
 // run time (5xx, slow answers, writes whose response is lost) and shows what
-// it holds under GET /_double/state.
+// it holds under GET /_double/state. For `hiresync doctor` it also reads a
+// page of contacts, refuses a token without an endpoint's scope with
+// HubSpot's 403 MISSING_SCOPES, and can lose a property or have its type
+// changed (SetScopes, DropProperty, SetPropertyType).
 package hubspotdouble
 
 import (
@@ -17,6 +20,7 @@ import (
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -57,12 +61,15 @@ type Options struct {
 	RateWindow time.Duration
 	// RandSeed seeds the draw behind Faults.FailRate, so a run can be repeated.
 	RandSeed uint64
+	// Scopes are granted to the token; DefaultScopes when nil.
+	Scopes []string
 }
 
 // Double is a running or runnable HubSpot double. All its methods are safe
 // for concurrent use.
 type Double struct {
 	token      string
+	scopes     []string
 	rateLimit  int
 	rateWindow time.Duration
 	handler    http.Handler
@@ -93,6 +100,9 @@ func New(opts Options) *Double {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
 	}
+	if opts.Scopes == nil {
+		opts.Scopes = DefaultScopes
+	}
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = DefaultRateLimit
 	}
@@ -101,6 +111,7 @@ func New(opts Options) *Double {
 	}
 	d := &Double{
 		token:      opts.Token,
+		scopes:     slices.Clone(opts.Scopes),
 		rateLimit:  opts.RateLimit,
 		rateWindow: opts.RateWindow,
 		contacts:   map[string]*contact{},
@@ -168,6 +179,7 @@ func (d *Double) routes() http.Handler {
 	api(EndpointCreateProperty, d.createProperty)
 	api(EndpointListProperties, d.listProperties)
 	api(EndpointReadProperty, d.readProperty)
+	api(EndpointListContacts, d.listContacts)
 	mux.HandleFunc("GET /_double/state", d.serveState)
 	mux.HandleFunc("GET "+PagePath+"{$}", d.servePage)
 	mux.HandleFunc("POST /_double/faults", d.serveSetFaults)
@@ -193,6 +205,10 @@ func (d *Double) api(endpoint string, h http.HandlerFunc) http.Handler {
 			d.mu.Unlock()
 			writeError(w, http.StatusUnauthorized, "INVALID_AUTHENTICATION",
 				"Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview")
+			return
+		}
+		if scopes := d.missingScopes(endpoint); scopes != nil {
+			writeMissingScopes(w, scopes)
 			return
 		}
 

@@ -42,6 +42,7 @@ type reply struct {
 	retryAfter int            // seconds, for a 429's Retry-After header; 0 for none
 	lost       bool           // the call took effect but its answer is lost
 	lostStatus int            // 0 closes the connection
+	scopes     string         // the x-oauth-scopes header, for an authenticated call
 }
 
 func ok(fields map[string]any) map[string]any {
@@ -66,7 +67,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	p, err := readParams(w, r)
-	s.write(w, s.handle(method, bearer(r, p), p, err))
+	rep := s.handle(method, bearer(r, p), p, err)
+	if rep.status != 0 && rep.status < http.StatusInternalServerError && bearer(r, p) == s.token {
+		rep.scopes = s.grantedHeader()
+	}
+	s.write(w, rep)
 }
 
 // handle answers one call with its parameters, or the error reading them. It
@@ -85,6 +90,8 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		MethodConversationsHistory: s.history,
 		MethodConversationsReplies: s.replies,
 		MethodUsersLookupByEmail:   s.lookupByEmail,
+		MethodConversationsInfo:    s.conversationInfo,
+		MethodUsersInfo:            s.userInfo,
 	}[method]
 	switch {
 	case !known:
@@ -94,6 +101,11 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		return s.apiError("not_authed")
 	case token != s.token:
 		return s.apiError("invalid_auth")
+	case s.revoked != "":
+		return s.apiError(s.revoked)
+	}
+	if rep, refused := s.checkScope(method, p.Get("channel")); refused {
+		return rep
 	}
 
 	if status, retryAfter := s.injected(method); status == http.StatusTooManyRequests {
@@ -103,13 +115,16 @@ func (s *Server) handle(method, token string, p url.Values, readErr error) reply
 		return reply{status: status}
 	}
 
-	if method != MethodAuthTest && method != MethodUsersLookupByEmail {
+	if onChannel(method) {
 		ch := p.Get("channel")
 		if code := s.channelErrors[ch]; code != "" {
 			return s.apiError(code)
 		}
 		if ch == "" {
 			return s.apiError("channel_not_found")
+		}
+		if s.notMember[ch] && method != MethodConversationsInfo {
+			return s.apiError("not_in_channel")
 		}
 		if method == MethodPostMessage {
 			if limited, wait := s.rateLimited(ch); limited {
@@ -173,6 +188,9 @@ func (s *Server) write(w http.ResponseWriter, rep reply) {
 	}
 	if rep.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(rep.retryAfter))
+	}
+	if rep.scopes != "" {
+		w.Header().Set(ScopesHeader, rep.scopes)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(rep.status)

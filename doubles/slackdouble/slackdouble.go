@@ -6,6 +6,12 @@
 // enforces a per-channel posting rate, and can be told to fail (5xx, lost
 // responses, slow answers, missing channels, 429s).
 //
+// It also answers the read-only calls of `hiresync doctor`
+// (conversations.info, users.info, users.lookupByEmail), sends the granted
+// scopes in the x-oauth-scopes header and refuses a method whose scope is
+// not granted (missing_scope), and can be told that the bot is not in a
+// channel or that its token was revoked.
+//
 // Point slack-go at it with slack.OptionAPIURL(server.APIURL()). Its whole
 // state is served as JSON at GET /_double/state.
 package slackdouble
@@ -17,6 +23,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +43,8 @@ const (
 	MethodConversationsHistory = "conversations.history"
 	MethodConversationsReplies = "conversations.replies"
 	MethodUsersLookupByEmail   = "users.lookupByEmail"
+	MethodConversationsInfo    = "conversations.info"
+	MethodUsersInfo            = "users.info"
 )
 
 // StatePath is where the double serves its whole state as JSON.
@@ -56,6 +65,9 @@ type Server struct {
 	retryAfterHeader bool
 	channelErrors    map[string]string
 	users            map[string]string // email -> user id
+	scopes           []string          // granted to the token
+	revoked          string            // the error every call answers, once the token is revoked
+	notMember        map[string]bool   // channels the bot is not in
 	faults           map[string]*fault
 	delays           map[string]time.Duration
 	rng              *rand.Rand
@@ -117,6 +129,8 @@ func New(opts ...Option) *Server {
 		retryAfterHeader: true,
 		channelErrors:    make(map[string]string),
 		users:            make(map[string]string),
+		scopes:           slices.Clone(DefaultScopes),
+		notMember:        make(map[string]bool),
 		faults:           make(map[string]*fault),
 		delays:           make(map[string]time.Duration),
 		rng:              rand.New(rand.NewPCG(1, 1)),

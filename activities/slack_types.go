@@ -26,11 +26,11 @@ type SlackRootRequest struct {
 
 // RootView is what the root message shows.
 type RootView struct {
-	CandidateName string `json:"candidate_name"`
-	JobTitle      string `json:"job_title,omitempty"`
-	Source        string `json:"source,omitempty"`
-	Status        string `json:"status"`
-	ProfileURL    string `json:"profile_url,omitempty"`
+	CandidateName string          `json:"candidate_name"`
+	JobTitle      string          `json:"job_title,omitempty"`
+	Source        string          `json:"source,omitempty"`
+	Status        hiresync.Status `json:"status"`
+	ProfileURL    string          `json:"profile_url,omitempty"`
 }
 
 // SlackReplyRequest asks for one reply in an application's thread.
@@ -147,41 +147,4 @@ type SlackResult struct {
 	// the routes file: how the workflow learns them, deterministically,
 	// once per application (nil: no nudges).
 	Nudges map[string]time.Duration `json:"nudges,omitempty"`
-}
-
-// Lifecycle intents of a ContactChange.
-const (
-	// LifecycleIfEmpty sets "other" only on a contact without a stage.
-	LifecycleIfEmpty = "if_empty"
-	// LifecycleHired moves the contact to the configured hire stage.
-	LifecycleHired = "hired"
-)
-
-// ContactChange is one event's write to the candidate's HubSpot contact, in
-// the product's terms; the activity maps it to HubSpot properties. Empty
-// fields are not written.
-type ContactChange struct {
-	EventID     string `json:"event_id"`
-	Email       string `json:"email"`
-	FirstName   string `json:"first_name,omitempty"`
-	LastName    string `json:"last_name,omitempty"`
-	CandidateID string `json:"candidate_id,omitempty"`
-	SourceJob   string `json:"source_job,omitempty"`
-	ProfileURL  string `json:"profile_url,omitempty"`
-	Stage       string `json:"stage,omitempty"`
-	TalentPool  string `json:"talent_pool,omitempty"`
-	// Lifecycle is LifecycleIfEmpty, LifecycleHired or empty (leave it).
-	Lifecycle string `json:"lifecycle,omitempty"`
-}
-
-// TalentPoolQualified tags a rejected candidate worth re-engaging.
-const TalentPoolQualified = "rejected_qualified"
-
-// ContactResult is what was written.
-type ContactResult struct {
-	Skipped         string `json:"skipped,omitempty"`
-	LifecycleBefore string `json:"lifecycle_before,omitempty"`
-	LifecycleAfter  string `json:"lifecycle_after,omitempty"`
-	Created         bool   `json:"created,omitempty"`
-	Written         int    `json:"written"`
 }
