@@ -50,7 +50,9 @@ func TestHireHandedOffOnceThroughReceiverFailures(t *testing.T) {
 	s.Handoff.LoseNext(1, 0)
 
 	design := forJob(samplesFor(t, "cand_DESIGN1")[:2], "job_DS07")
-	ds := append(twice(samplesFor(t, "cand_7Q2KXW")), design...)
+	// Candidate ids of this test's own: a workflow id is the namespace's,
+	// whatever the stack's task queue.
+	ds := append(twice(samplesFor(t, "cand_LOOPS1")), design...)
 	s.Send(t, ds...)
 	x, r := check(t, s, ds, 3*time.Minute)
 	require.Equal(t, 1, r.Hires)
@@ -61,7 +63,7 @@ func TestHireHandedOffOnceThroughReceiverFailures(t *testing.T) {
 	st := s.Handoff.State()
 	require.Len(t, st.Handoffs, 1)
 	require.Equal(t, "handoff_"+hire, st.Handoffs[0].WebhookID)
-	require.Contains(t, string(st.Handoffs[0].Body), `"email":"ada.okafor@example.com"`, "the hand-off is where the email goes")
+	require.Contains(t, string(st.Handoffs[0].Body), `"email":"cand_LOOPS1@example.com"`, "the hand-off is where the email goes")
 	require.GreaterOrEqual(t, st.Handoffs[0].Deliveries, 2, "the lost answer's hand-off was sent again")
 	var faults []string
 	for _, d := range st.Deliveries {
@@ -73,7 +75,7 @@ func TestHireHandedOffOnceThroughReceiverFailures(t *testing.T) {
 	require.Equal(t, []string{"429", "fail", "lose"}, faults)
 	require.GreaterOrEqual(t, s.Handoff.Arrived(), len(st.Deliveries)+1, "and the hung attempt reached it too")
 
-	tl, err := s.Timeline(context.Background(), "cand_7Q2KXW")
+	tl, err := s.Timeline(context.Background(), "cand_LOOPS1")
 	require.NoError(t, err)
 	acts := map[string]hiresync.Action{}
 	for _, e := range tl {
@@ -93,7 +95,7 @@ func TestHireHandedOffOnceThroughReceiverFailures(t *testing.T) {
 
 	// The test result pings the recruiter: the default one by id, job_DS07's
 	// by the email the Slack double resolves.
-	require.Contains(t, replyText(t, s, "C0BACKEND", "evt_01JC02Z8Q4"), "<@"+testsuite.DefaultRecruiter+">")
+	require.Contains(t, replyText(t, s, "C0BACKEND", "evt_01JC02Z8Q4_cand_LOOPS1"), "<@"+testsuite.DefaultRecruiter+">")
 	require.Contains(t, replyText(t, s, "C0DESIGN", "evt_01JC02Z8Q4_cand_DESIGN1"), "<@"+testsuite.RecruiterID+">")
 	page := get(t, s.Slack.URL()+slackdouble.PagePath)
 	require.Contains(t, page, "passed · @"+testsuite.DefaultRecruiter, "the mention on the Slack double's page")
