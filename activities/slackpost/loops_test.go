@@ -2,6 +2,7 @@ package slackpost_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +148,13 @@ func TestRecruitersMissingScope(t *testing.T) {
 	got, err := slackpost.NewRecruiters(missingScope{}).Resolve(t.Context(), "maya@acme.example")
 	require.NoError(t, err)
 	require.Contains(t, got.Unresolved, "users:read.email")
+}
+
+func TestOwnIDsKeepTheIDRules(t *testing.T) {
+	long := strings.Repeat("e", hiresync.MaxIDLength)
+	for _, id := range []string{slackpost.NudgeID(long, 2), slackpost.HireNoticeID(long), slackpost.NudgeID("evt_1", 1)} {
+		require.True(t, hiresync.ValidID(id), id)
+	}
+	require.Equal(t, slackpost.NudgeID(long, 1), slackpost.NudgeID(long, 1), "deterministic")
+	require.NotEqual(t, slackpost.NudgeID(long, 1), slackpost.NudgeID(strings.Repeat("f", hiresync.MaxIDLength), 1))
 }

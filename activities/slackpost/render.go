@@ -2,6 +2,8 @@ package slackpost
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -301,11 +303,22 @@ func ReplyMentioning(e hiresync.Event, recruiter string) Message {
 // NudgeID is the message id of the nth nudge (1 the nudge, 2 the reminder)
 // about the quiet since event eventID: deterministic, so that a retry or a
 // reset finds the nudge posted instead of posting it again.
-func NudgeID(eventID string, n int) string { return eventID + ":nudge:" + strconv.Itoa(n) }
+func NudgeID(eventID string, n int) string { return ownID(eventID, ":nudge:"+strconv.Itoa(n)) }
 
 // HireNoticeID is the message id of the provisioning channel's message
 // about the hire event eventID.
-func HireNoticeID(eventID string) string { return eventID + ":hire" }
+func HireNoticeID(eventID string) string { return ownID(eventID, ":hire") }
+
+// ownID is eventID with suffix: an id of the id rules (hiresync.ValidID).
+// An event id too long to take the suffix is replaced by a digest of it,
+// as deterministic and as unique.
+func ownID(eventID, suffix string) string {
+	if len(eventID)+len(suffix) <= hiresync.MaxIDLength {
+		return eventID + suffix
+	}
+	sum := sha256.Sum256([]byte(eventID))
+	return "sha256_" + hex.EncodeToString(sum[:16]) + suffix
+}
 
 // NudgeView is what a nudge says: how long the application has been quiet,
 // since which event, and whom it pings.
