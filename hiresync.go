@@ -41,6 +41,9 @@ var (
 	CandidateIDAttr = temporal.NewSearchAttributeKeyKeyword("CandidateId")
 	JobIDsAttr      = temporal.NewSearchAttributeKeyKeywordList("JobIds")
 	HiringStageAttr = temporal.NewSearchAttributeKeyKeyword("HiringStage")
+	// StalledSinceAttr is set while an open application of the candidate
+	// has been nudged: since when it has been quiet (the earliest such).
+	StalledSinceAttr = temporal.NewSearchAttributeKeyTime("StalledSince")
 )
 
 // WorkflowID is the id of the one workflow that owns a candidate's story.

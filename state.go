@@ -82,6 +82,32 @@ type ApplicationState struct {
 	// Submitted is true once application.submitted was seen.
 	Submitted bool `json:"submitted,omitempty"`
 	FirstSeen int  `json:"first_seen"`
+	// Nudges are the job's quiet times by status, as the routes file gave
+	// them when the root was posted (nil: no nudges).
+	Nudges map[string]time.Duration `json:"nudges,omitempty"`
+	// QuietSince is when the workflow took the application's last event,
+	// QuietEvent that event (trimmed to what a nudge says of it), and
+	// Nudged how many nudges were sent since (at most 2: the nudge and
+	// the reminder). Every new event re-arms them. The deadlines are
+	// computed from them, so they carry over a continue-as-new.
+	QuietSince time.Time `json:"quiet_since,omitzero"`
+	QuietEvent *Event    `json:"quiet_event,omitempty"`
+	Nudged     int       `json:"nudged,omitempty"`
+}
+
+// MaxNudges is how many nudges an application gets per quiet spell: the
+// nudge, and one reminder after the same time again.
+const MaxNudges = 2
+
+// NudgeDue is when the application's next nudge is due, and false when it
+// gets none: closed, without a thread, without a quiet time for its
+// status, or already reminded.
+func (a *ApplicationState) NudgeDue() (time.Time, bool) {
+	quiet := a.Nudges[string(a.Status)]
+	if a.Closed || a.RootTS == "" || quiet <= 0 || a.Nudged >= MaxNudges || a.QuietSince.IsZero() || a.QuietEvent == nil {
+		return time.Time{}, false
+	}
+	return a.QuietSince.Add(time.Duration(a.Nudged+1) * quiet), true
 }
 
 // ContactState is what the workflow knows of the HubSpot contact.
@@ -106,7 +132,18 @@ type FailedEvent struct {
 	Event   Event `json:"event"`
 	Slack   bool  `json:"slack,omitempty"`
 	HubSpot bool  `json:"hubspot,omitempty"`
+	// Handoff and Provisioning are a hire's hand-off and its message in
+	// the provisioning channel.
+	Handoff      bool `json:"handoff,omitempty"`
+	Provisioning bool `json:"provisioning,omitempty"`
 }
+
+// Any reports whether any of the event's actions failed.
+func (f FailedEvent) Any() bool { return f.Slack || f.HubSpot || f.Handoff || f.Provisioning }
+
+// NudgeEntry is the Type of a timeline entry that is a nudge, not an
+// event; its EventID is the nudge's own id.
+const NudgeEntry = "hiresync.nudge"
 
 // TimelineEntry is one event received and what was done for it: the answer
 // to the timeline query.
@@ -122,7 +159,7 @@ type TimelineEntry struct {
 
 // Action is one thing done (or deliberately not done) for an event.
 type Action struct {
-	Target string `json:"target"` // "slack", "hubspot", "workflow"
+	Target string `json:"target"` // "slack", "hubspot", "handoff", "workflow"
 	What   string `json:"what"`   // e.g. "post root", "reply", "upsert contact"
 	Result string `json:"result"` // ActionDone, ActionSkipped or ActionFailed
 	Detail string `json:"detail,omitempty"`

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities/slackpost"
 )
 
 // Error types of the application errors the activities return. Permanent
@@ -38,6 +39,9 @@ type Activities struct {
 	Slack   Slack
 	Routes  Router
 	HubSpot Contacts
+	// Recruiters resolves the recruiters the routes name by email; nil
+	// uses user ids only.
+	Recruiters *slackpost.Recruiters
 }
 
 // permanent splits an error of a write made inside an activity that goes

@@ -19,6 +19,9 @@ import (
 type Router interface {
 	Channel(jobID string) string
 	Channels() []string
+	Recruiter(jobID string) string
+	NudgesFor(jobID string) map[string]time.Duration
+	Provisioning() string
 }
 
 // Slack is what the activities need of a Slack client (slackpost.Poster).
@@ -54,7 +57,11 @@ func (a *Activities) PostSlackRoot(ctx context.Context, req SlackRootRequest) (S
 	}
 	m := slackpost.Root(rootView(req.View, req.EventID, req.CandidateID, req.JobID))
 	p.send = func(ctx context.Context) (string, error) { return a.Slack.PostRoot(ctx, channel, m) }
-	return a.postOnce(ctx, p)
+	res, err := a.postOnce(ctx, p)
+	// The thread's nudges come with it: the workflow keeps them with the
+	// application (see SlackResult.Nudges).
+	res.Nudges = a.Routes.NudgesFor(req.JobID)
+	return res, err
 }
 
 // PostSlackReply posts one event as a reply in its application's thread,
@@ -63,11 +70,17 @@ func (a *Activities) PostSlackReply(ctx context.Context, req SlackReplyRequest) 
 	if a.Slack == nil {
 		return SlackResult{Skipped: slackOff}, nil
 	}
-	m := slackpost.Reply(req.Event)
-	return a.postOnce(ctx, post{
+	recruiter, note, err := a.recruiterFor(ctx, req.Event)
+	if err != nil {
+		return SlackResult{}, err
+	}
+	m := slackpost.ReplyMentioning(req.Event, recruiter)
+	res, err := a.postOnce(ctx, post{
 		channel: req.Channel, threadTS: req.ThreadTS, eventID: req.Event.ID, fresh: req.Fresh,
 		send: func(ctx context.Context) (string, error) { return a.Slack.Reply(ctx, req.Channel, req.ThreadTS, m) },
 	})
+	res.Note = note
+	return res, err
 }
 
 // UpdateSlackRoot shows the application's new status on its root message.

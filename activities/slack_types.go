@@ -139,4 +139,12 @@ type SlackResult struct {
 	TS      string `json:"ts,omitempty"`
 	Adopted bool   `json:"adopted,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
+	// Note is something the timeline should say about a message posted,
+	// such as a recruiter left unmentioned because Slack does not know
+	// them.
+	Note string `json:"note,omitempty"`
+	// Nudges, on a root's result, are the job's quiet times by status from
+	// the routes file: how the workflow learns them, deterministically,
+	// once per application (nil: no nudges).
+	Nudges map[string]time.Duration `json:"nudges,omitempty"`
 }

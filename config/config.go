@@ -4,12 +4,16 @@
 package config
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 
@@ -42,6 +46,15 @@ type Config struct {
 	HubSpotWindow  time.Duration
 	HireStage      string
 	MetricsAddr    string
+	// HandoffURL receives one signed hiresync.hire_handoff webhook per
+	// hire (HIRESYNC_HANDOFF_URL); empty, the hand-off is off.
+	HandoffURL string
+	// HandoffSecret signs it (HIRESYNC_HANDOFF_SECRET, whsec_…). Never
+	// logged.
+	HandoffSecret string
+	// HandoffTimeout bounds one delivery attempt's request; zero, 15 s
+	// (tests shorten it).
+	HandoffTimeout time.Duration
 
 	// Tuning goes into the input of the candidate workflows the ingress
 	// starts (HIRESYNC_EVENTS_PER_RUN, HIRESYNC_RUN_MAX_AGE, HIRESYNC_RETENTION).
@@ -134,6 +147,9 @@ func Load(env Getenv, role Role) (*Config, error) {
 		}
 	}
 	if role&RoleWorker != 0 {
+		if c.HandoffURL, c.HandoffSecret, err = handoff(get); err != nil {
+			return nil, err
+		}
 		c.Routes = &Routes{}
 		if c.RoutesFile != "" {
 			if c.Routes, err = LoadRoutes(c.RoutesFile); err != nil {
@@ -142,6 +158,56 @@ func Load(env Getenv, role Role) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// handoff reads the hand-off endpoint and its secret: both or neither. The
+// errors never quote the secret.
+func handoff(get func(string, string) string) (string, string, error) {
+	rawURL, secret := get("HIRESYNC_HANDOFF_URL", ""), get("HIRESYNC_HANDOFF_SECRET", "")
+	if rawURL == "" {
+		if secret != "" {
+			return "", "", errors.New("HIRESYNC_HANDOFF_SECRET is set but HIRESYNC_HANDOFF_URL is not: set both, or neither to leave the hand-off off")
+		}
+		return "", "", nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", "", fmt.Errorf("HIRESYNC_HANDOFF_URL=%q: want an absolute http(s) URL", rawURL)
+	}
+	if u.User != nil {
+		return "", "", errors.New("HIRESYNC_HANDOFF_URL: credentials in the URL are not supported; the hand-off is signed with HIRESYNC_HANDOFF_SECRET")
+	}
+	if secret == "" {
+		return "", "", errors.New("HIRESYNC_HANDOFF_URL is set but HIRESYNC_HANDOFF_SECRET is not: the hand-off must be signed (whsec_…)")
+	}
+	if err := checkHandoffSecret(secret); err != nil {
+		return "", "", fmt.Errorf("HIRESYNC_HANDOFF_SECRET: %w", err)
+	}
+	return rawURL, secret, nil
+}
+
+// minHandoffKey is the shortest key accepted: Standard Webhooks asks for
+// 24 to 64 random bytes.
+const minHandoffKey = 24
+
+// checkHandoffSecret accepts what the Standard Webhooks library signs
+// with: whsec_ and the base64 of a key of 24 bytes or more.
+func checkHandoffSecret(secret string) error {
+	b64, ok := strings.CutPrefix(secret, "whsec_")
+	if !ok {
+		return errors.New("want whsec_ followed by the base64 of the key")
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return errors.New("the part after whsec_ is not valid base64")
+	}
+	if len(key) < minHandoffKey {
+		return fmt.Errorf("the key is %d bytes, want at least %d", len(key), minHandoffKey)
+	}
+	if _, err := standardwebhooks.NewWebhook(secret); err != nil {
+		return errors.New("the Standard Webhooks library refuses it")
+	}
+	return nil
 }
 
 func lookup(env Getenv) envconfig.EnvLookup { return envLookup(env) }

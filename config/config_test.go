@@ -149,3 +149,51 @@ func TestExampleRoutesParse(t *testing.T) {
 	require.Equal(t, "maya@acme.example", r.Recruiter("job_DS07"))
 	require.Equal(t, "C0ITHIRES", r.ProvisioningChannel)
 }
+
+// TestLocalRoutesParse: the routes of `make run` name a recruiter by the
+// email the local Slack double resolves, a provisioning channel, and
+// nudges of minutes.
+func TestLocalRoutesParse(t *testing.T) {
+	r, err := config.LoadRoutes("../examples/routes.local.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "maya@acme.example", r.Recruiter("job_BE42"))
+	require.Equal(t, "U0LEAD", r.Recruiter("job_DS07"))
+	require.Equal(t, "C0ITHIRES", r.Provisioning())
+	require.Equal(t, 2*time.Minute, r.NudgesFor("job_BE42")["applied"])
+}
+
+func TestHandoff(t *testing.T) {
+	const handoffSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	c, err := config.Load(env(map[string]string{}), config.RoleWorker)
+	require.NoError(t, err)
+	require.Empty(t, c.HandoffURL, "no URL: the hand-off is off")
+
+	c, err = config.Load(env(map[string]string{
+		"HIRESYNC_HANDOFF_URL": "https://it.example/hooks/hires", "HIRESYNC_HANDOFF_SECRET": handoffSecret,
+	}), config.RoleWorker)
+	require.NoError(t, err)
+	require.Equal(t, "https://it.example/hooks/hires", c.HandoffURL)
+	require.Equal(t, handoffSecret, c.HandoffSecret)
+
+	bad := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"URL without a secret", map[string]string{"HIRESYNC_HANDOFF_URL": "https://it.example/h"}, "HIRESYNC_HANDOFF_SECRET is not"},
+		{"secret without a URL", map[string]string{"HIRESYNC_HANDOFF_SECRET": handoffSecret}, "HIRESYNC_HANDOFF_URL is not"},
+		{"relative URL", map[string]string{"HIRESYNC_HANDOFF_URL": "/hooks", "HIRESYNC_HANDOFF_SECRET": handoffSecret}, "HIRESYNC_HANDOFF_URL"},
+		{"no prefix", map[string]string{"HIRESYNC_HANDOFF_URL": "https://it.example/h", "HIRESYNC_HANDOFF_SECRET": "s3cr3t-value-1234567890"}, "whsec_"},
+		{"not base64", map[string]string{"HIRESYNC_HANDOFF_URL": "https://it.example/h", "HIRESYNC_HANDOFF_SECRET": "whsec_not*base64!"}, "base64"},
+		{"too short", map[string]string{"HIRESYNC_HANDOFF_URL": "https://it.example/h", "HIRESYNC_HANDOFF_SECRET": "whsec_c2hvcnQ="}, "at least 24"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(tt.env), config.RoleWorker)
+			require.ErrorContains(t, err, tt.want)
+			if s := tt.env["HIRESYNC_HANDOFF_SECRET"]; s != "" {
+				require.NotContains(t, err.Error(), s, "the error never quotes the secret")
+			}
+		})
+	}
+}

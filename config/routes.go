@@ -105,6 +105,9 @@ func (r *Routes) NudgesFor(jobID string) map[string]time.Duration {
 	return out
 }
 
+// Provisioning is the channel that gets one message per hire, or "".
+func (r *Routes) Provisioning() string { return r.ProvisioningChannel }
+
 // Channels lists every channel the routes name, the default first, then
 // the jobs' channels in order, each once; the provisioning channel last.
 func (r *Routes) Channels() []string {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/hiresync/hiresync/activities/handoff"
 )
 
 // CheckHandoff names the hire hand-off check.
@@ -20,7 +22,7 @@ const CheckHandoff = "handoff: endpoint"
 
 // HandoffTestType is the type of the test delivery doctor sends, so that a
 // receiver can tell it from a hire.
-const HandoffTestType = "hiresync.handoff_test"
+const HandoffTestType = handoff.TestType
 
 // checkHandoff checks the hand-off settings and that the endpoint can be
 // reached; with SendTestHandoff, that it answers a signed test delivery

@@ -276,7 +276,7 @@ wait_search_attributes() {
     if "${t[0]}" workflow start "${t[@]:1}" --type ClusterReady --task-queue hiresync-cluster-ready \
       --workflow-id hiresync-cluster-ready --id-conflict-policy TerminateExisting --execution-timeout 1m \
       --search-attribute 'CandidateId="ready"' --search-attribute 'JobIds=["ready"]' \
-      --search-attribute 'HiringStage="ready"' >/dev/null 2>&1; then
+      --search-attribute 'HiringStage="ready"' --search-attribute 'StalledSince="2026-01-01T00:00:00Z"' >/dev/null 2>&1; then
       "${t[0]}" workflow terminate "${t[@]:1}" --workflow-id hiresync-cluster-ready \
         --reason "cluster.sh: the namespace takes hiresync's search attributes" >/dev/null 2>&1 || true
       return 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local run behind `make run`: a Temporal dev server on a SQLite file
 # under .data/ (Web UI on :8233), the local Slack and HubSpot doubles for
-# any downstream without a token, and `hiresync serve`. Ctrl-C stops it all;
+# any downstream without a token, the hand-off receiver double when no
+# HIRESYNC_HANDOFF_URL is set, and `hiresync serve`. Ctrl-C stops it all;
 # the next run finds its earlier workflows again, and the doubles the
 # channels, threads and contacts they made (.data/doubles/).
 set -euo pipefail
@@ -15,6 +16,7 @@ TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 TEMPORAL_UI_PORT=${TEMPORAL_UI_PORT:-8233}
 SLACK_DOUBLE_ADDR=${SLACK_DOUBLE_ADDR:-127.0.0.1:8091}
 HUBSPOT_DOUBLE_ADDR=${HUBSPOT_DOUBLE_ADDR:-127.0.0.1:8092}
+HANDOFF_DOUBLE_ADDR=${HANDOFF_DOUBLE_ADDR:-127.0.0.1:8093}
 export HIRESYNC_HTTP_ADDR=${HIRESYNC_HTTP_ADDR:-127.0.0.1:8080}
 export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}
 
@@ -23,7 +25,9 @@ if [ ! -s "$DATA/webhook-secret" ]; then
   (umask 077; printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$DATA/webhook-secret")
 fi
 export CLARITYHIRE_WEBHOOK_SECRETS=${CLARITYHIRE_WEBHOOK_SECRETS:-$(cat "$DATA/webhook-secret")}
-export HIRESYNC_ROUTES=${HIRESYNC_ROUTES:-examples/routes.yaml}
+# Local routes: a recruiter the Slack double resolves by email, a
+# provisioning channel and nudges of minutes (examples/routes.local.yaml).
+export HIRESYNC_ROUTES=${HIRESYNC_ROUTES:-examples/routes.local.yaml}
 
 # Children run in their own sessions (setsid), so Ctrl-C reaches only this
 # script, which stops them in order: hiresync first (it finishes in-flight
@@ -50,6 +54,7 @@ setsid "$BIN/temporal" server start-dev \
   --search-attribute CandidateId=Keyword \
   --search-attribute JobIds=KeywordList \
   --search-attribute HiringStage=Keyword \
+  --search-attribute StalledSince=Datetime \
   --dynamic-config-value system.enableActivityEagerExecution=true \
   >"$DATA/temporal.log" 2>&1 &
 pids+=($!)
@@ -57,13 +62,22 @@ pids+=($!)
 doubles=()
 if [ -z "${SLACK_BOT_TOKEN:-}" ]; then
   export SLACK_BOT_TOKEN=xoxb-local-double SLACK_API_URL="http://$SLACK_DOUBLE_ADDR/api/"
-  # The recruiters examples/routes.yaml names, so that they resolve.
+  # The recruiters the routes name by email, so that they resolve.
   doubles+=(-slack "$SLACK_DOUBLE_ADDR" -slack-token "$SLACK_BOT_TOKEN"
     -slack-users "U0LEAD=lead@acme.example,U0MAYA=maya@acme.example")
 fi
 if [ -z "${HUBSPOT_ACCESS_TOKEN:-}" ]; then
   export HUBSPOT_ACCESS_TOKEN=pat-local-double HUBSPOT_API_URL="http://$HUBSPOT_DOUBLE_ADDR"
   doubles+=(-hubspot "$HUBSPOT_DOUBLE_ADDR" -hubspot-token "$HUBSPOT_ACCESS_TOKEN")
+fi
+if [ -z "${HIRESYNC_HANDOFF_URL:-}" ]; then
+  # A hand-off secret of the local run's own, made once and kept.
+  if [ ! -s "$DATA/handoff-secret" ]; then
+    (umask 077; printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$DATA/handoff-secret")
+  fi
+  export HIRESYNC_HANDOFF_URL="http://$HANDOFF_DOUBLE_ADDR/hire-handoff" HIRESYNC_HANDOFF_SECRET="$(cat "$DATA/handoff-secret")"
+  # The double reads the secret from HIRESYNC_HANDOFF_SECRET, not argv.
+  doubles+=(-handoff "$HANDOFF_DOUBLE_ADDR")
 fi
 if [ ${#doubles[@]} -gt 0 ]; then
   # The doubles keep their state beside Temporal's, so the workflows' thread
@@ -85,6 +99,7 @@ wait_http() {
 }
 case " ${doubles[*]:-} " in *" -slack "*) wait_http "http://$SLACK_DOUBLE_ADDR/_double/state";; esac
 case " ${doubles[*]:-} " in *" -hubspot "*) wait_http "http://$HUBSPOT_DOUBLE_ADDR/_double/state";; esac
+case " ${doubles[*]:-} " in *" -handoff "*) wait_http "http://$HANDOFF_DOUBLE_ADDR/_double/state";; esac
 "$BIN/hiresync" hubspot setup
 # What `hiresync doctor` finds, for the banner; the worker starts just
 # after, so its line only warns.
@@ -98,6 +113,7 @@ cat <<BANNER
 BANNER
 case " ${doubles[*]:-} " in *" -slack "*) echo "    Slack double       http://$SLACK_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 case " ${doubles[*]:-} " in *" -hubspot "*) echo "    HubSpot double     http://$HUBSPOT_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
+case " ${doubles[*]:-} " in *" -handoff "*) echo "    Hand-off receiver  http://$HANDOFF_DOUBLE_ADDR/   (JSON: /_double/state)";; esac
 cat <<BANNER
 
   hiresync doctor:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/testsuite"
@@ -35,9 +36,10 @@ func chaosCandidates(t *testing.T) int {
 // (5xx, 429, stored-but-lost answers, slow answers: the Slack double's
 // injected failures plus the failures Temporal's retries meet again), the worker process is
 // killed (SIGKILL) and restarted twice and the dev server once (on the
-// cluster, `make test-cluster`: its history service, SIGKILL). The checker
-// then counts every event in its timeline, every Slack root and reply, and
-// every HubSpot contact.
+// cluster, `make test-cluster`: its history service, SIGKILL). The hires
+// are handed off to a receiver failing the same way. The checker then
+// counts every event in its timeline, every Slack root and reply, every
+// HubSpot contact, and one hand-off and one provisioning message per hire.
 func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("chaos run skipped in -short mode")
@@ -50,7 +52,12 @@ func TestChaos(t *testing.T) {
 	}
 	s := testsuite.StartStack(t, addr, testsuite.StackOptions{
 		NoWorker:     true,
-		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(42)},
+		SlackOptions: []slackdouble.Option{slackdouble.WithSeed(42), testsuite.RecruiterUser()},
+		// Recruiters, a provisioning channel and the hand-off: every hire
+		// is handed off once and announced once, through the same chaos.
+		Routes:         testsuite.LoopRoutes(),
+		Handoff:        true,
+		HandoffOptions: handoffdouble.Options{Seed: 42},
 		// HubSpot's limit below the client's, so HubSpot answers 429 too
 		// (time-scaled: per second rather than per 10 seconds).
 		HubSpot:      hubspotdouble.Options{RandSeed: 42, RateLimit: 15, RateWindow: time.Second},
@@ -70,6 +77,9 @@ func TestChaos(t *testing.T) {
 	s.Slack.RateLimitNext(slackdouble.MethodPostMessage, n/5, time.Second)
 	s.Slack.SetDelay("", 5*time.Millisecond)
 	s.HubSpot.SetFaults(hubspotdouble.Faults{FailRate: 0.25, FailStatus: 503, LoseRate: 0.05, Latency: 10 * time.Millisecond})
+	s.Handoff.SetFailureRate(0.25, 503)
+	s.Handoff.SetLossRate(0.1, 0)
+	s.Handoff.RateLimitNext(3, time.Second)
 
 	ds := clarityhire.Stories(clarityhire.StoryOptions{
 		Candidates: n, Seed: 2026, SecondApplication: 0.3, Duplicates: 0.2, Shuffle: true, Prefix: "chaos",
@@ -167,6 +177,10 @@ func TestChaos(t *testing.T) {
 	require.Zero(t, r.Lost)
 	require.Zero(t, r.TimelineDuplicates+r.DuplicateRoots+r.DuplicateReplies)
 	require.Equal(t, r.Contacts, r.ContactsAsMapped)
+	require.Positive(t, r.Hires)
+	require.Equal(t, r.Hires, r.Handoffs, "one hand-off per hire, verified by the receiver")
+	require.Equal(t, r.Hires, r.HireNotices, "one provisioning message per hire")
+	t.Logf("hand-off receiver: %d deliveries for %d hand-offs", len(s.Handoff.State().Deliveries), r.Handoffs)
 	require.Positive(t, sl.RateLimited, "Slack answered 429 during the run")
 	require.NoError(t, w.Stop(), "the worker stops gracefully on SIGTERM")
 }

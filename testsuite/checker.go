@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/activities/handoff"
 	"github.com/hiresync/hiresync/activities/hubspot"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
 
@@ -30,6 +32,7 @@ type Expectation struct {
 	Channel     map[Application]string       // the channel of each application
 	ProfileURL  map[string]string            // per candidate
 	Contacts    map[string]map[string]string // per (lower-cased) email: the properties hiresync writes
+	Hires       []string                     // the candidate.hired events: one hand-off and one provisioning message each
 }
 
 // Expect works out the expectation of deliveries.
@@ -56,6 +59,9 @@ func Expect(ds []clarityhire.Delivery) (Expectation, error) {
 		cand := e.Data.Candidate.ID
 		x.Events[cand]++
 		x.EventIDs[cand] = append(x.EventIDs[cand], e.ID)
+		if e.Type == hiresync.CandidateHired {
+			x.Hires = append(x.Hires, e.ID)
+		}
 		x.ProfileURL[cand] = e.Data.Candidate.ProfileURL
 		a := Application{cand, e.Data.Application.Job.ID}
 		if _, ok := x.Roots[a]; !ok {
@@ -120,7 +126,11 @@ type Report struct {
 	ExpectedReplies, Replies, DuplicateReplies        int
 	MissingReplies, RepliesOutOfOrder                 int
 	Contacts, ContactsAsMapped                        int
-	Problems                                          []string
+	// Hires counts the hires; Handoffs those the receiver holds exactly
+	// once (when the stack has one), HireNotices those with exactly one
+	// provisioning message (when the routes name a channel).
+	Hires, Handoffs, HireNotices int
+	Problems                     []string
 }
 
 func (r *Report) problem(format string, args ...any) {
@@ -133,10 +143,10 @@ func (r *Report) problem(format string, args ...any) {
 func (r Report) String() string {
 	return fmt.Sprintf("candidates=%d acknowledged=%d in_timeline=%d lost=%d timeline_duplicates=%d timeline_out_of_order=%d "+
 		"applications=%d roots=%d duplicate_roots=%d missing_roots=%d replies=%d/%d duplicate_replies=%d missing_replies=%d replies_out_of_order=%d "+
-		"contacts=%d/%d as_mapped problems=%d",
+		"contacts=%d/%d as_mapped hires=%d handoffs=%d hire_notices=%d problems=%d",
 		r.Candidates, r.Acknowledged, r.InTimeline, r.Lost, r.TimelineDuplicates, r.OutOfOrder,
 		r.Applications, r.Roots, r.DuplicateRoots, r.MissingRoots, r.Replies, r.ExpectedReplies, r.DuplicateReplies,
-		r.MissingReplies, r.RepliesOutOfOrder, r.ContactsAsMapped, r.Contacts, len(r.Problems))
+		r.MissingReplies, r.RepliesOutOfOrder, r.ContactsAsMapped, r.Contacts, r.Hires, r.Handoffs, r.HireNotices, len(r.Problems))
 }
 
 var (
@@ -181,7 +191,58 @@ func (s *Stack) Check(ctx context.Context, x Expectation) Report {
 	}
 	s.checkSlack(&r, x)
 	s.checkHubSpot(&r, x)
+	s.checkHires(&r, x)
 	return r
+}
+
+// checkHires checks that the receiver holds one hand-off per hire, under
+// the webhook-id derived from its event, each verified with the Standard
+// Webhooks library, and nothing else; and that the provisioning channel
+// has one message per hire.
+func (s *Stack) checkHires(r *Report, x Expectation) {
+	r.Hires = len(x.Hires)
+	if s.Handoff != nil {
+		st := s.Handoff.State()
+		got := map[string]handoffdouble.Handoff{}
+		for _, h := range st.Handoffs {
+			got[h.WebhookID] = h
+		}
+		for _, id := range x.Hires {
+			h, ok := got[handoff.WebhookID(id)]
+			if !ok {
+				r.problem("hire %s: no hand-off", id)
+				continue
+			}
+			var body handoff.Body
+			if err := json.Unmarshal(h.Body, &body); err != nil || body.EventID != id || body.Type != handoff.EventType {
+				r.problem("hire %s: hand-off body %s", id, h.Body)
+				continue
+			}
+			r.Handoffs++
+		}
+		if len(st.Handoffs) != len(x.Hires) {
+			r.problem("%d hand-offs received, want %d (one per hire)", len(st.Handoffs), len(x.Hires))
+		}
+		for _, d := range st.Deliveries {
+			if d.Fault == "" && !d.Verified {
+				r.problem("hand-off delivery %s refused: %s", d.WebhookID, d.Error)
+			}
+		}
+	}
+	if ch := s.Config.Routes.ProvisioningChannel; ch != "" {
+		count := map[string]int{}
+		for _, m := range s.Slack.Messages(ch) {
+			count[m.EventID()]++
+		}
+		for _, id := range x.Hires {
+			switch n := count[id+":hire"]; n {
+			case 1:
+				r.HireNotices++
+			default:
+				r.problem("hire %s: %d messages in %s, want 1", id, n, ch)
+			}
+		}
+	}
 }
 
 func (s *Stack) checkSlack(r *Report, x Expectation) {
@@ -222,7 +283,7 @@ func (s *Stack) checkSlack(r *Report, x Expectation) {
 		var got []string
 		count := map[string]int{}
 		for _, m := range s.Slack.Replies(x.Channel[a], root.TS) {
-			if m.TS != root.TS {
+			if m.TS != root.TS && payload(m).Kind == "" { // not a nudge
 				got = append(got, m.EventID())
 				count[m.EventID()]++
 			}
@@ -297,6 +358,7 @@ type metaPayload struct {
 	EventID     string `json:"event_id"`
 	CandidateID string `json:"candidate_id"`
 	JobID       string `json:"job_id"`
+	Kind        string `json:"kind"`
 }
 
 func payload(m slackdouble.Message) metaPayload {

@@ -92,6 +92,7 @@ func (d *DevServer) Start(ctx context.Context) error {
 			hiresync.CandidateIDAttr.ValueSet(""),
 			hiresync.JobIDsAttr.ValueSet(nil),
 			hiresync.HiringStageAttr.ValueSet(""),
+			hiresync.StalledSinceAttr.ValueSet(time.Time{}),
 		),
 		ExtraArgs: DevServerArgs,
 		Stdout:    os.Stderr,

@@ -10,15 +10,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hiresync/hiresync"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/signature"
 	"github.com/hiresync/hiresync/testsuite"
 )
 
 // TestNoLeaks captures every log line of a run (ingress and worker) and the
 // full history of its workflows: no secret, token, signature, email address
-// or phone number in the logs; no secret or token in history.
+// or phone number in the logs; no secret or token in history. Recruiters by
+// email and the hand-off are on: neither the recruiter's email nor the
+// hand-off's secret appears either.
 func TestNoLeaks(t *testing.T) {
-	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{
+		Routes: testsuite.LoopRoutes(), SlackOptions: []slackdouble.Option{testsuite.RecruiterUser()}, Handoff: true,
+	})
 	ds := twice(samplesFor(t, "cand_LEAKS1"))
 	// HubSpot's answer to an invalid email quotes it: make one happen.
 	bad := samplesFor(t, "cand_LEAKS2")[0]
@@ -37,6 +42,8 @@ func TestNoLeaks(t *testing.T) {
 		strings.TrimRight(strings.TrimPrefix(testsuite.TestSecret, "whsec_"), "="),
 		s.Config.SlackToken,
 		s.Config.HubSpotToken,
+		s.Config.HandoffSecret,
+		strings.TrimPrefix(s.Config.HandoffSecret, "whsec_"),
 	}
 	// Signatures the sender made for this run's deliveries, at any second of it.
 	var sigs []string
@@ -45,7 +52,7 @@ func TestNoLeaks(t *testing.T) {
 			sigs = append(sigs, strings.TrimPrefix(signature.Sign(key, d.ID, ts, d.Body), "v1,"))
 		}
 	}
-	personal := []string{"cand_leaks1@example.com", "@example.com", "leaks2@example", "+44 20 7946", "7946 0958"}
+	personal := []string{"cand_leaks1@example.com", "@example.com", "leaks2@example", "+44 20 7946", "7946 0958", testsuite.RecruiterEmail}
 	// Every address the payloads carry: the candidate's, the recruiter's,
 	// the interviewers'.
 	emailRe := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)

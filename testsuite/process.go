@@ -2,13 +2,17 @@ package testsuite
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiresync/hiresync/config"
 )
 
 // Binary is the path of the hiresync binary `make build` writes:
@@ -90,15 +94,10 @@ func (p *Process) wait(d time.Duration) error {
 func (s *Stack) WorkerEnv(t testing.TB) map[string]string {
 	t.Helper()
 	routes := filepath.Join(t.TempDir(), "routes.yaml")
-	var b strings.Builder
-	fmt.Fprintf(&b, "default_channel: %s\njobs:\n", Routes.DefaultChannel)
-	for job, r := range Routes.Jobs {
-		fmt.Fprintf(&b, "  %s: %s\n", job, r.Channel)
-	}
-	if err := os.WriteFile(routes, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(routes, routesYAML(s.Config.Routes), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return map[string]string{
+	env := map[string]string{
 		"TEMPORAL_ADDRESS":                      s.Config.Temporal.HostPort,
 		"TEMPORAL_NAMESPACE":                    s.Config.Temporal.Namespace,
 		"HIRESYNC_TASK_QUEUE":                   s.TaskQueue,
@@ -113,4 +112,40 @@ func (s *Stack) WorkerEnv(t testing.TB) map[string]string {
 		"HIRESYNC_METRICS_ADDR":                 "127.0.0.1:0",
 		"HIRESYNC_LOG_FORMAT":                   "json",
 	}
+	if s.Config.HandoffURL != "" {
+		env["HIRESYNC_HANDOFF_URL"], env["HIRESYNC_HANDOFF_SECRET"] = s.Config.HandoffURL, s.Config.HandoffSecret
+	}
+	return env
+}
+
+// routesYAML writes r in the routes file's format.
+func routesYAML(r *config.Routes) []byte {
+	var b strings.Builder
+	line := func(indent, key, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%s%s: %s\n", indent, key, v)
+		}
+	}
+	nudges := func(indent string, n map[string]time.Duration) {
+		if len(n) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "%snudges:\n", indent)
+		for _, status := range slices.Sorted(maps.Keys(n)) {
+			fmt.Fprintf(&b, "%s  %s: %s\n", indent, status, n[status])
+		}
+	}
+	line("", "default_channel", r.DefaultChannel)
+	line("", "default_recruiter", r.DefaultRecruiter)
+	line("", "provisioning_channel", r.ProvisioningChannel)
+	nudges("", r.Nudges)
+	b.WriteString("jobs:\n")
+	for _, job := range slices.Sorted(maps.Keys(r.Jobs)) {
+		j := r.Jobs[job]
+		fmt.Fprintf(&b, "  %s:\n", job)
+		line("    ", "channel", j.Channel)
+		line("    ", "recruiter", j.Recruiter)
+		nudges("    ", j.Nudges)
+	}
+	return []byte(b.String())
 }

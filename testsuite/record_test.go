@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/ingress"
 	"github.com/hiresync/hiresync/testsuite"
 )
@@ -36,7 +38,11 @@ func TestRecordHistories(t *testing.T) {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join("..", dir)
 	}
-	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{})
+	// Recruiters, a provisioning channel, nudges and the hand-off are on,
+	// so that the histories hold what they add.
+	s := testsuite.StartStack(t, temporalAddr(t), testsuite.StackOptions{
+		Routes: testsuite.LoopRoutes(), SlackOptions: []slackdouble.Option{testsuite.RecruiterUser()}, Handoff: true,
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	write := func(name, workflowID, runID string) {
@@ -90,6 +96,24 @@ func TestRecordHistories(t *testing.T) {
 	s.Send(t, ds[1:6]...)
 	s.WaitSettled(t, map[string]int{"cand_REPLAY2": 6}, 2*time.Minute)
 	write("continue-as-new.json", run.GetID(), run.GetRunID())
+
+	// An application of the nudged job left quiet after its test: the
+	// nudge and the reminder.
+	quiet := nudgedStory(t, "cand_REPLAY4")
+	s.Send(t, quiet...)
+	s.WaitSettled(t, map[string]int{"cand_REPLAY4": 4}, 2*time.Minute)
+	write("nudged.json", hiresync.WorkflowID("cand_REPLAY4"), "")
+}
+
+// nudgedStory is application.submitted and test.completed of candidate
+// for testsuite.NudgedJob.
+func nudgedStory(t *testing.T, candidate string) []clarityhire.Delivery {
+	t.Helper()
+	ds := samplesFor(t, candidate)[:2]
+	for i := range ds {
+		ds[i].Body = []byte(strings.ReplaceAll(string(ds[i].Body), `"job_BE42"`, `"`+testsuite.NudgedJob+`"`))
+	}
+	return ds
 }
 
 // redriveTaken reports whether the workflow's history has the redrive

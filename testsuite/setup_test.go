@@ -33,7 +33,7 @@ func TestSetupRegistersSearchAttributesOnce(t *testing.T) {
 	defer c.Close()
 	added, err := worker.Setup(ctx, c, "setup-test")
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{"CandidateId", "JobIds", "HiringStage"}, added)
+	require.ElementsMatch(t, []string{"CandidateId", "JobIds", "HiringStage", "StalledSince"}, added)
 
 	again, err := worker.Setup(ctx, c, "setup-test")
 	require.NoError(t, err)

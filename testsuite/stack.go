@@ -23,6 +23,7 @@ import (
 	"github.com/hiresync/hiresync/codec"
 	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/doubles/clarityhire"
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 	"github.com/hiresync/hiresync/ingress"
@@ -40,12 +41,44 @@ var Routes = config.Routes{
 	Jobs:           map[string]config.JobRoute{"job_BE42": {Channel: "C0BACKEND"}, "job_DS07": {Channel: "C0DESIGN"}},
 }
 
+// The recruiters of LoopRoutes: the default one by user id, job_DS07's and
+// job_NUDGE's by an email the Slack double resolves (RecruiterUser).
+const (
+	DefaultRecruiter    = "U0LEAD"
+	RecruiterEmail      = "maya@acme.example"
+	RecruiterID         = "U0MAYA"
+	ProvisioningChannel = "C0ITHIRES"
+	// NudgedJob is the job whose applications are nudged after
+	// NudgeQuiet in status applied.
+	NudgedJob  = "job_NUDGE"
+	NudgeQuiet = 2 * time.Second
+)
+
+// LoopRoutes are Routes with recruiters, a provisioning channel and short
+// nudges for NudgedJob; pass RecruiterUser to the Slack double with them.
+func LoopRoutes() *config.Routes {
+	r := Routes
+	r.DefaultRecruiter, r.ProvisioningChannel = DefaultRecruiter, ProvisioningChannel
+	r.Jobs = map[string]config.JobRoute{
+		"job_BE42": {Channel: "C0BACKEND"},
+		"job_DS07": {Channel: "C0DESIGN", Recruiter: RecruiterEmail},
+		NudgedJob:  {Channel: "C0BACKEND", Recruiter: RecruiterEmail, Nudges: map[string]time.Duration{string(hiresync.StatusApplied): NudgeQuiet}},
+	}
+	return &r
+}
+
+// RecruiterUser is the Slack double's member that LoopRoutes' email
+// resolves to.
+func RecruiterUser() slackdouble.Option { return slackdouble.WithUser(RecruiterID, RecruiterEmail) }
+
 // Stack is hiresync running for real against a dev server, with the
 // doubles: the ingress on a loopback port, a worker on its own task queue.
 type Stack struct {
-	Temporal   client.Client
-	Slack      *slackdouble.Server
-	HubSpot    *hubspotdouble.Double
+	Temporal client.Client
+	Slack    *slackdouble.Server
+	HubSpot  *hubspotdouble.Double
+	// Handoff is the hand-off receiver, when StackOptions.Handoff.
+	Handoff    *handoffdouble.Double
 	WebhookURL string
 	Sender     *clarityhire.Sender
 	TaskQueue  string
@@ -76,6 +109,14 @@ type StackOptions struct {
 	NoWorker bool
 	// PayloadKeys switch payload encryption on (HIRESYNC_PAYLOAD_KEY).
 	PayloadKeys []codec.Key
+	// Routes replace the harness's Routes (recruiters, a provisioning
+	// channel, nudges).
+	Routes *config.Routes
+	// Handoff starts the hand-off receiver double and points the worker
+	// at it, with attempts of HandoffTimeout (default 2 s).
+	Handoff        bool
+	HandoffOptions handoffdouble.Options
+	HandoffTimeout time.Duration
 }
 
 // StartStack runs the ingress and a worker against the dev server at addr,
@@ -94,6 +135,9 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		t.Fatal(err)
 	}
 	routes := Routes
+	if o.Routes != nil {
+		routes = *o.Routes
+	}
 	if o.SlackPerSecond == 0 {
 		o.SlackPerSecond = 50
 	}
@@ -114,6 +158,15 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		HubSpotWindow:  o.HubSpotLimit.Interval,
 		HireStage:      hubspot.DefaultHireStage,
 		PayloadKeys:    o.PayloadKeys,
+	}
+	var hand *handoffdouble.Double
+	if o.Handoff {
+		hand = handoffdouble.Start(t, o.HandoffOptions)
+		cfg.HandoffURL, cfg.HandoffSecret = hand.HookURL(), hand.Secret()
+		cfg.HandoffTimeout = o.HandoffTimeout
+		if cfg.HandoffTimeout == 0 {
+			cfg.HandoffTimeout = 2 * time.Second
+		}
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -138,6 +191,7 @@ func StartStack(t testing.TB, addr string, o StackOptions) *Stack {
 		Temporal:   c,
 		Slack:      slack,
 		HubSpot:    hub,
+		Handoff:    hand,
 		WebhookURL: srv.URL + hiresync.WebhookPath,
 		Sender:     &clarityhire.Sender{URL: srv.URL + hiresync.WebhookPath, Keys: keys, Attempts: 30, Backoff: 100 * time.Millisecond},
 		TaskQueue:  cfg.TaskQueue,

@@ -12,6 +12,7 @@ import (
 const (
 	downstreamSlack   = "slack"
 	downstreamHubSpot = "hubspot"
+	downstreamHandoff = "handoff"
 )
 
 // metrics are the worker's own Prometheus collectors: what the activities'

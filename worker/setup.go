@@ -13,9 +13,10 @@ import (
 
 // SearchAttributes are hiresync's custom search attributes and their types.
 var SearchAttributes = map[string]enumspb.IndexedValueType{
-	hiresync.CandidateIDAttr.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	hiresync.JobIDsAttr.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-	hiresync.HiringStageAttr.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	hiresync.CandidateIDAttr.GetName():  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	hiresync.JobIDsAttr.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+	hiresync.HiringStageAttr.GetName():  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	hiresync.StalledSinceAttr.GetName(): enumspb.INDEXED_VALUE_TYPE_DATETIME,
 }
 
 // Setup registers the search attributes that are missing from namespace and

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/activities"
+	"github.com/hiresync/hiresync/activities/handoff"
 	"github.com/hiresync/hiresync/config"
 	"github.com/hiresync/hiresync/workflows"
 )
@@ -28,9 +29,10 @@ import (
 const stopTimeout = 10 * time.Second
 
 // Register adds hiresync's workflow and activities to w.
-func Register(w worker.Registry, acts *activities.Activities) {
+func Register(w worker.Registry, acts *activities.Activities, hand *handoff.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
 	w.RegisterActivity(acts)
+	w.RegisterActivity(hand)
 }
 
 // Options are the Temporal worker's options. Pollers scale with the
@@ -57,11 +59,16 @@ func Run(ctx context.Context, cfg *config.Config, c client.Client, log *slog.Log
 	if err != nil {
 		return err
 	}
+	hand, err := NewHandoff(cfg, log, reg)
+	if err != nil {
+		return err
+	}
+	resolveRecruiters(ctx, acts, cfg.Routes, log)
 	if err := waitForTemporal(ctx, c, log); err != nil {
 		return err
 	}
 	w := worker.New(c, cfg.TaskQueue, Options())
-	Register(w, acts)
+	Register(w, acts, hand)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -49,6 +49,13 @@ type candidate struct {
 	// search attributes.
 	sentJobs  []string
 	sentStage hiresync.Status
+	// sentStalled is StalledSince as last written (zero: unset).
+	sentStalled time.Time
+	// nudge is the pending timer of the next nudge, due at nudgeAt;
+	// cancelNudge cancels it.
+	nudge       workflow.Future
+	nudgeAt     time.Time
+	cancelNudge workflow.CancelFunc
 }
 
 func newCandidate(s hiresync.CandidateState) *candidate {
@@ -96,7 +103,7 @@ func (c *candidate) setup(ctx workflow.Context) error {
 	} else {
 		// A continued run has its previous run's, which publish kept equal
 		// to the state it carries.
-		c.sentJobs, c.sentStage = c.jobIDs(), c.Stage
+		c.sentJobs, c.sentStage, c.sentStalled = c.jobIDs(), c.Stage, c.stalledSince()
 	}
 	// A durable timer, not a check when an event comes: a candidate who
 	// goes quiet still moves to a new run, and so to the newest workflow
@@ -115,7 +122,7 @@ func (c *candidate) run(ctx workflow.Context) error {
 	events := workflow.GetSignalChannel(ctx, hiresync.SignalName)
 	redrives := workflow.GetSignalChannel(ctx, hiresync.RedriveSignal)
 	for {
-		var aged, retired, cancelled bool
+		var aged, retired, cancelled, nudgeDue bool
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(events, func(ch workflow.ReceiveChannel, _ bool) {
 			var ev hiresync.Event
@@ -130,6 +137,12 @@ func (c *candidate) run(ctx workflow.Context) error {
 			aged = true
 			cancelled = f.Get(ctx, nil) != nil
 		})
+		if at, ok := c.nextNudge(); ok {
+			sel.AddFuture(c.nudgeTimer(ctx, at), func(f workflow.Future) {
+				cancelled = f.Get(ctx, nil) != nil
+				nudgeDue = !cancelled
+			})
+		}
 		if c.allClosed() {
 			sel.AddFuture(c.retentionTimer(ctx), func(f workflow.Future) {
 				cancelled = f.Get(ctx, nil) != nil
@@ -139,6 +152,8 @@ func (c *candidate) run(ctx workflow.Context) error {
 		sel.Select(ctx)
 
 		switch {
+		case nudgeDue:
+			c.sendDueNudges(ctx)
 		case cancelled:
 			workflow.GetLogger(ctx).Info("workflow cancelled; completing")
 			return nil

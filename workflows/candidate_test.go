@@ -56,7 +56,7 @@ func newEnv() *sdktest.TestWorkflowEnvironment {
 	var s sdktest.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
-	env.RegisterActivity(activity)
+	registerActivities(env)
 	return env
 }
 

@@ -24,9 +24,11 @@ type step struct {
 	view     activities.RootView
 	change   activities.ContactChange
 	noChange string
-	// slack and hubspot are the actions done for it.
-	slack   []hiresync.Action
-	hubspot hiresync.Action
+	// slack and hubspot are the actions done for it; handoff and
+	// provision a hire's hand-off and provisioning message.
+	slack              []hiresync.Action
+	hubspot            hiresync.Action
+	handoff, provision *hiresync.Action
 }
 
 // withWaitingEvents is first and the events already waiting behind it, up
@@ -71,6 +73,13 @@ func (c *candidate) handleEvents(ctx workflow.Context, evs []hiresync.Event) {
 			}
 		})
 	}
+	for _, s := range steps {
+		if s.ev.Type == hiresync.CandidateHired {
+			branches = append(branches, func(ctx workflow.Context) {
+				s.handoff, s.provision = c.closeLoops(ctx, s.ev, hiresync.FailedEvent{Handoff: true, Provisioning: true})
+			})
+		}
+	}
 	branches = append(branches, func(ctx workflow.Context) {
 		for _, writes := range byEmail(steps) {
 			act := c.syncContact(ctx, writes...)
@@ -86,8 +95,9 @@ func (c *candidate) handleEvents(ctx workflow.Context, evs []hiresync.Event) {
 		if s.noChange != "" {
 			hubspot = contactSkipped(s.noChange)
 		}
-		c.Timeline[s.entry].Actions = append(s.slack, hubspot)
-		c.keepFailed(s.ev, s.slack, []hiresync.Action{hubspot})
+		c.Timeline[s.entry].Actions = append(append(s.slack, hubspot), present(s.handoff, s.provision)...)
+		c.keepFailed(hiresync.FailedEvent{Event: s.ev, Slack: anyFailed(s.slack), HubSpot: failed(&hubspot),
+			Handoff: failed(s.handoff), Provisioning: failed(s.provision)})
 	}
 	c.publish(ctx)
 }
@@ -134,6 +144,9 @@ func (c *candidate) applyEvent(ctx workflow.Context, ev hiresync.Event) *step {
 		JobID:       ev.JobID(),
 	})
 	s := &step{ev: ev, app: app, entry: len(c.Timeline) - 1}
+	if app != nil {
+		rearmNudges(ctx, app, ev)
+	}
 	s.statusChanged = c.applyStatus(app, ev)
 	if ev.PassedTest() {
 		c.PassedTest = true
@@ -144,12 +157,26 @@ func (c *candidate) applyEvent(ctx workflow.Context, ev hiresync.Event) *step {
 	return s
 }
 
-// keepFailed records the event for re-drive when one of its Slack or
-// HubSpot actions failed for good.
-func (c *candidate) keepFailed(ev hiresync.Event, slack, hubspot []hiresync.Action) {
-	if f := (hiresync.FailedEvent{Event: ev, Slack: anyFailed(slack), HubSpot: anyFailed(hubspot)}); f.Slack || f.HubSpot {
+// keepFailed records the event for re-drive when one of its actions
+// failed for good.
+func (c *candidate) keepFailed(f hiresync.FailedEvent) {
+	if f.Any() {
 		c.Failed = append(c.Failed, f)
 	}
+}
+
+// failed reports whether the action, if any, failed.
+func failed(act *hiresync.Action) bool { return act != nil && act.Result == hiresync.ActionFailed }
+
+// present are the actions that were done or tried, in order.
+func present(acts ...*hiresync.Action) []hiresync.Action {
+	var out []hiresync.Action
+	for _, act := range acts {
+		if act != nil {
+			out = append(out, *act)
+		}
+	}
+	return out
 }
 
 // redrive runs again every action that failed for good, in the order the
@@ -169,14 +196,18 @@ func (c *candidate) redrive(ctx workflow.Context) {
 	c.publish(ctx)
 }
 
-// rerun runs an event's failed Slack and HubSpot actions again, side by
-// side, and keeps the event for re-drive again if one fails. It returns the
-// actions, Slack's first.
+// rerun runs an event's failed actions again, side by side, and keeps the
+// event for re-drive again if one fails. It returns the actions: Slack's,
+// HubSpot's, then a hire's hand-off and provisioning message.
 func (c *candidate) rerun(ctx workflow.Context, f hiresync.FailedEvent) []hiresync.Action {
 	// The root shows the application's status now, whatever the event set.
 	s := &step{ev: f.Event, app: c.Applications[f.Event.ApplicationKey()], statusChanged: true}
 	var slack, hubspot []hiresync.Action
+	var handOff, provision *hiresync.Action
 	var branches []func(workflow.Context)
+	if f.Handoff || f.Provisioning {
+		branches = append(branches, func(ctx workflow.Context) { handOff, provision = c.closeLoops(ctx, f.Event, f) })
+	}
 	if f.Slack {
 		branches = append(branches, func(ctx workflow.Context) { slack = c.postSlack(ctx, s, c.neverAskedBefore()) })
 	}
@@ -184,8 +215,9 @@ func (c *candidate) rerun(ctx workflow.Context, f hiresync.FailedEvent) []hiresy
 		branches = append(branches, func(ctx workflow.Context) { hubspot = []hiresync.Action{c.writeContact(ctx, f.Event)} })
 	}
 	inParallel(ctx, branches...)
-	c.keepFailed(f.Event, slack, hubspot)
-	return append(slack, hubspot...)
+	c.keepFailed(hiresync.FailedEvent{Event: f.Event, Slack: anyFailed(slack), HubSpot: anyFailed(hubspot),
+		Handoff: failed(handOff), Provisioning: failed(provision)})
+	return append(append(slack, hubspot...), present(handOff, provision)...)
 }
 
 // inParallel runs each branch in a workflow goroutine of its own, and

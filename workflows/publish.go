@@ -26,6 +26,14 @@ func (c *candidate) publish(ctx workflow.Context) {
 		updates = append(updates, hiresync.HiringStageAttr.ValueSet(string(c.Stage)))
 		c.sentStage = c.Stage
 	}
+	if since := c.stalledSince(); !since.Equal(c.sentStalled) {
+		if since.IsZero() {
+			updates = append(updates, hiresync.StalledSinceAttr.ValueUnset())
+		} else {
+			updates = append(updates, hiresync.StalledSinceAttr.ValueSet(since))
+		}
+		c.sentStalled = since
+	}
 	if len(updates) > 0 {
 		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 			workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)

@@ -37,7 +37,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for version, gates := range versions {
 		files, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
 		require.NoError(t, err)
-		require.Len(t, files, 4, "%s: the full story, duplicates/out-of-order, one-at-a-time and continue-as-new histories", version)
+		require.Len(t, files, 5, "%s: the full story, duplicates/out-of-order, one-at-a-time, continue-as-new and nudged histories", version)
 		for _, f := range files {
 			t.Run(version+"/"+filepath.Base(f), func(t *testing.T) {
 				h := load(t, f)

@@ -39,7 +39,7 @@ func (c *candidate) postSlack(ctx workflow.Context, s *step, fresh bool) []hires
 		err := workflow.ExecuteActivity(slackOptions(ctx, "Slack: post root for "+app.JobID), activity.PostSlackRoot, req).Get(ctx, &res)
 		act := slackAction("post root", res, err)
 		if err == nil && res.Skipped == "" {
-			app.Channel, app.RootTS, app.RootEventID = res.Channel, res.TS, ev.ID
+			app.Channel, app.RootTS, app.RootEventID, app.Nudges = res.Channel, res.TS, ev.ID, res.Nudges
 		}
 		return []hiresync.Action{act}
 	}
@@ -103,7 +103,7 @@ func (c *candidate) postSlackThread(ctx workflow.Context, steps []*step) [][]hir
 			root.Result, root.Detail = hiresync.ActionFailed, res.RootFailed
 		}
 		if root.Result == hiresync.ActionDone {
-			app.Channel, app.RootTS, app.RootEventID = res.Root.Channel, res.Root.TS, rootEventID
+			app.Channel, app.RootTS, app.RootEventID, app.Nudges = res.Root.Channel, res.Root.TS, rootEventID, res.Root.Nudges
 		}
 		out = append(out, []hiresync.Action{root})
 	}
@@ -165,6 +165,9 @@ func slackAction(what string, res activities.SlackResult, err error) hiresync.Ac
 		act.Detail = "in " + res.Channel + " ts " + res.TS
 		if res.Adopted {
 			act.Detail += " (found already posted)"
+		}
+		if res.Note != "" {
+			act.Detail += "; " + res.Note
 		}
 	}
 	return act

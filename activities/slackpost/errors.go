@@ -93,6 +93,7 @@ var permanentCodes = map[string]bool{
 	"missing_post_type":                        true,
 	"invalid_charset":                          true,
 	"invalid_cursor":                           true,
+	"users_not_found":                          true,
 }
 
 // serverCodes are Slack error codes that mean Slack itself is in trouble:

@@ -16,6 +16,7 @@ const (
 	MethodConversationsHistory = "conversations.history"
 	MethodConversationsReplies = "conversations.replies"
 	MethodAuthTest             = "auth.test"
+	MethodUsersLookupByEmail   = "users.lookupByEmail"
 )
 
 // The results of a call, as Config.Observe hears them.

@@ -55,6 +55,7 @@ const (
 	metadataEventIDKey     = "event_id"
 	metadataCandidateIDKey = "candidate_id"
 	metadataJobIDKey       = "job_id"
+	metadataKindKey        = "kind"
 	errCodeMissingChannel  = "missing_channel"
 	errCodeMissingThreadTS = "missing_thread_ts"
 	errCodeMissingEventID  = "missing_event_id"
@@ -71,7 +72,16 @@ type Message struct {
 	EventID     string
 	CandidateID string
 	JobID       string
+	// Kind is KindNudge or KindHire for a message that is not an event's
+	// own; its EventID is then an id of its own (NudgeID, HireNoticeID).
+	Kind string
 }
+
+// Kinds of message that are not an event's own (PRODUCT.md, "Slack").
+const (
+	KindNudge = "nudge"
+	KindHire  = "hire"
+)
 
 // Config configures a Poster. Only Token is required.
 type Config struct {
@@ -508,14 +518,15 @@ func (m Message) options() []slack.MsgOption {
 // mention or markup. Ids hiresync makes up itself are built from those, and
 // send refuses an event or candidate id that breaks the rules (idsValid).
 func (m Message) metadata() slack.SlackMetadata {
-	return slack.SlackMetadata{
-		EventType: MetadataEventType,
-		EventPayload: map[string]any{
-			metadataEventIDKey:     m.EventID,
-			metadataCandidateIDKey: m.CandidateID,
-			metadataJobIDKey:       metadataJobID(m.JobID),
-		},
+	payload := map[string]any{
+		metadataEventIDKey:     m.EventID,
+		metadataCandidateIDKey: m.CandidateID,
+		metadataJobIDKey:       metadataJobID(m.JobID),
 	}
+	if m.Kind != "" {
+		payload[metadataKindKey] = m.Kind
+	}
+	return slack.SlackMetadata{EventType: MetadataEventType, EventPayload: payload}
 }
 
 // idsValid reports whether m's event id and candidate id (if any) keep the

@@ -2,7 +2,10 @@ package slackpost
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -270,3 +273,189 @@ func startDate(s string) string {
 }
 
 func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// Mention is how a Slack user is mentioned in mrkdwn, "<@U0LEAD>", or ""
+// when userID is not a Slack user id (an email never becomes a mention).
+func Mention(userID string) string {
+	if !userIDPattern.MatchString(userID) {
+		return ""
+	}
+	return "<@" + userID + ">"
+}
+
+var userIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{1,23}$`)
+
+// ReplyMentioning renders event e as Reply does, and for a test result
+// (test.completed, test.passed, test.failed) mentions recruiter, a Slack
+// user id, after the score against the pass mark. An empty or invalid
+// recruiter renders the plain reply.
+func ReplyMentioning(e hiresync.Event, recruiter string) Message {
+	m := Reply(e)
+	switch e.Type {
+	case hiresync.TestCompleted, hiresync.TestPassed, hiresync.TestFailed:
+		if at := Mention(recruiter); at != "" {
+			m.Text += " · " + at
+		}
+	}
+	return m
+}
+
+// NudgeID is the message id of the nth nudge (1 the nudge, 2 the reminder)
+// about the quiet since event eventID: deterministic, so that a retry or a
+// reset finds the nudge posted instead of posting it again.
+func NudgeID(eventID string, n int) string { return ownID(eventID, ":nudge:"+strconv.Itoa(n)) }
+
+// HireNoticeID is the message id of the provisioning channel's message
+// about the hire event eventID.
+func HireNoticeID(eventID string) string { return ownID(eventID, ":hire") }
+
+// ownID is eventID with suffix: an id of the id rules (hiresync.ValidID).
+// An event id too long to take the suffix is replaced by a digest of it,
+// as deterministic and as unique.
+func ownID(eventID, suffix string) string {
+	if len(eventID)+len(suffix) <= hiresync.MaxIDLength {
+		return eventID + suffix
+	}
+	sum := sha256.Sum256([]byte(eventID))
+	return "sha256_" + hex.EncodeToString(sum[:16]) + suffix
+}
+
+// NudgeView is what a nudge says: how long the application has been quiet,
+// since which event, and whom it pings.
+type NudgeView struct {
+	// NudgeID is the message's own id (NudgeID).
+	NudgeID     string
+	CandidateID string
+	JobID       string
+	// Recruiter is a Slack user id, or "" to mention nobody.
+	Recruiter string
+	// Quiet is how long since Since.
+	Quiet time.Duration
+	// Reminder says this is the second and last nudge of the stage visit.
+	Reminder bool
+	// Since is the application's last event, the one it has been quiet
+	// since; only its type and data are read.
+	Since hiresync.Event
+}
+
+// Nudge renders a nudge, a reply in the application's thread: "3 days
+// since the Go systems assessment was completed, 86/100", mentioning the
+// recruiter.
+func Nudge(v NudgeView) Message {
+	s := ":hourglass_flowing_sand: "
+	if v.Reminder {
+		s += "Reminder: "
+	}
+	if at := Mention(v.Recruiter); at != "" {
+		s += at + " "
+	}
+	s += quietFor(v.Quiet) + " since " + sinceText(v.Since)
+	return Message{Text: s, EventID: v.NudgeID, CandidateID: v.CandidateID, JobID: v.JobID, Kind: KindNudge}
+}
+
+// sinceText says what happened last, in the past tense.
+func sinceText(e hiresync.Event) string {
+	d := e.Data
+	switch e.Type {
+	case hiresync.ApplicationSubmitted:
+		return "the application was submitted"
+	case hiresync.TestCompleted, hiresync.TestPassed, hiresync.TestFailed:
+		t := d.Test
+		if t == nil {
+			return "the test result"
+		}
+		name := cmp.Or(field(t.Name, maxTitleRunes), "test")
+		score := number(t.Score)
+		if t.MaxScore > 0 {
+			score += "/" + number(t.MaxScore)
+		}
+		how := map[string]string{
+			hiresync.TestCompleted: "was completed",
+			hiresync.TestPassed:    "was passed",
+			hiresync.TestFailed:    "was completed below the pass mark",
+		}[e.Type]
+		return "the " + name + " " + how + ", " + score
+	case hiresync.InterviewScheduled, hiresync.InterviewCancelled, hiresync.InterviewCompleted:
+		kind := "interview"
+		if iv := d.Interview; iv != nil && code(iv.Kind) != "" {
+			kind = strings.ToLower(code(iv.Kind))
+			if !strings.HasSuffix(kind, "interview") {
+				kind += " interview"
+			}
+		}
+		return "the " + kind + " was " + strings.TrimPrefix(e.Type, "interview.")
+	case hiresync.StageChanged:
+		if sc := d.StageChange; sc != nil && sc.To != "" {
+			return "the move to " + code(sc.To)
+		}
+		return "the last stage change"
+	}
+	return "the last event (" + field(e.Type, maxWordRunes) + ")"
+}
+
+// quietFor is a duration as people say it: "3 days", "5 hours", "40
+// seconds", rounded down to the largest whole unit.
+func quietFor(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d >= 24*time.Hour:
+		return unit(int64(d/(24*time.Hour)), "day")
+	case d >= time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(max(int64(d/time.Second), 1), "second")
+}
+
+// HireView is what the provisioning channel's message about a hire shows:
+// name, job and start date; never an email or phone number.
+type HireView struct {
+	// NoticeID is the message's own id (HireNoticeID).
+	NoticeID      string
+	CandidateID   string
+	JobID         string
+	CandidateName string
+	// Title is the title hired as, else the job's title.
+	Title      string
+	Department string
+	StartDate  string
+}
+
+// NewHireView is the provisioning message's view of the candidate.hired
+// event e.
+func NewHireView(e hiresync.Event) HireView {
+	v := HireView{NoticeID: HireNoticeID(e.ID), CandidateID: e.Data.Candidate.ID, CandidateName: e.Data.Candidate.Name()}
+	if a := e.Data.Application; a != nil {
+		v.JobID, v.Title, v.Department = a.Job.ID, a.Job.Title, a.Job.Department
+	}
+	if h := e.Data.Hire; h != nil {
+		v.Title = cmp.Or(h.Title, v.Title)
+		v.StartDate = h.StartDate
+	}
+	return v
+}
+
+// HireNotice renders the provisioning channel's one message about a hire:
+// ":tada: *Ada Okafor* hired as *Senior Backend Engineer* (Engineering),
+// starting Mon 11 Jan 2027".
+func HireNotice(v HireView) Message {
+	s := ":tada: *" + cmp.Or(field(v.CandidateName, maxNameRunes), "A candidate") + "* hired"
+	if job := cmp.Or(field(v.Title, maxTitleRunes), field(v.JobID, maxTitleRunes)); job != "" {
+		s += " as *" + job + "*"
+	}
+	if dept := field(v.Department, maxWordRunes); dept != "" {
+		s += " (" + dept + ")"
+	}
+	if start := startDate(v.StartDate); start != "" {
+		s += ", starting " + start
+	} else {
+		s += ", start date not set yet"
+	}
+	return Message{Text: s, EventID: v.NoticeID, CandidateID: v.CandidateID, JobID: v.JobID, Kind: KindHire}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
@@ -26,6 +28,7 @@ const stateSaveInterval = time.Second
 const (
 	slackStateFile   = "slack.json"
 	hubspotStateFile = "hubspot.json"
+	handoffStateFile = "handoff.json"
 )
 
 // stateful is a double whose durable state can be kept in a file.
@@ -35,10 +38,10 @@ type stateful interface {
 	AutoSave(ctx context.Context, path string, interval time.Duration, report func(error))
 }
 
-// runDoubles serves the local Slack and HubSpot doubles until ctx ends, for
-// the local run and for trying hiresync without real tokens. With
-// -state-dir, each double starts from its file there, if any, and writes it
-// after changes and when stopped.
+// runDoubles serves the local Slack, HubSpot and hand-off receiver doubles
+// until ctx ends, for the local run and for trying hiresync without real
+// tokens. With -state-dir, each double starts from its file there, if any,
+// and writes it after changes and when stopped.
 func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("doubles", flag.ContinueOnError)
 	slackAddr := fs.String("slack", "", "serve the Slack double on this address (e.g. 127.0.0.1:8091)")
@@ -46,13 +49,16 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	slackUsers := fs.String("slack-users", "", "workspace members the Slack double knows, as id=email,… (the routes' recruiters)")
 	hubspotAddr := fs.String("hubspot", "", "serve the HubSpot double on this address (e.g. 127.0.0.1:8092)")
 	hubspotToken := fs.String("hubspot-token", "pat-local-double", "access token the HubSpot double accepts")
-	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages and contacts in this directory ("+
-		slackStateFile+", "+hubspotStateFile+") across restarts; empty: in memory only")
+	handoffAddr := fs.String("handoff", "", "serve the hand-off receiver double on this address (e.g. 127.0.0.1:8093); it receives at "+handoffdouble.HookPath)
+	handoffSecret := fs.String("handoff-secret", cmp.Or(os.Getenv("HIRESYNC_HANDOFF_SECRET"), handoffdouble.DefaultSecret),
+		"whsec_ secret the hand-off receiver verifies with; default $HIRESYNC_HANDOFF_SECRET, else the double's own")
+	stateDir := fs.String("state-dir", "", "keep the doubles' channels, messages, contacts and hand-offs in this directory ("+
+		slackStateFile+", "+hubspotStateFile+", "+handoffStateFile+") across restarts; empty: in memory only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *slackAddr == "" && *hubspotAddr == "" {
-		return errors.New("doubles: give -slack ADDR, -hubspot ADDR or both")
+	if *slackAddr == "" && *hubspotAddr == "" && *handoffAddr == "" {
+		return errors.New("doubles: give -slack ADDR, -hubspot ADDR, -handoff ADDR or several")
 	}
 	if *stateDir != "" {
 		if err := os.MkdirAll(*stateDir, 0o755); err != nil {
@@ -87,6 +93,13 @@ func runDoubles(ctx context.Context, args []string, log *slog.Logger) error {
 	if *hubspotAddr != "" {
 		d := hubspotdouble.New(hubspotdouble.Options{Token: *hubspotToken})
 		doubles = append(doubles, double{"hubspot double", *hubspotAddr, statePath(hubspotStateFile), d.Handler(), d})
+	}
+	if *handoffAddr != "" {
+		d, err := handoffdouble.New(handoffdouble.Options{Secret: *handoffSecret})
+		if err != nil {
+			return fmt.Errorf("doubles: -handoff-secret: %w", err)
+		}
+		doubles = append(doubles, double{"hand-off double", *handoffAddr, statePath(handoffStateFile), d.Handler(), d})
 	}
 	for _, d := range doubles {
 		if err := loadState(d.state, d.path, log, d.name); err != nil {

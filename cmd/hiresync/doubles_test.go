@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hiresync/hiresync/activities/handoff"
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 )
 
 // TestDoublesKeepStateAcrossRestarts: a message posted to the Slack double
@@ -79,4 +82,57 @@ func freeAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	return addr
+}
+
+// TestDoublesServeTheHandoffReceiverAndSlackUsers: `hiresync doubles`
+// serves the hand-off receiver, which keeps what it took across restarts,
+// and a Slack double whose users.lookupByEmail finds the -slack-users.
+func TestDoublesServeTheHandoffReceiverAndSlackUsers(t *testing.T) {
+	dir := t.TempDir()
+	slackAddr, handoffAddr := freeAddr(t), freeAddr(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	start := func() (stop func() error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- runDoubles(ctx, []string{"-slack", slackAddr, "-slack-token", "xoxb-t", "-slack-users", "U0MAYA=maya@acme.example",
+				"-handoff", handoffAddr, "-state-dir", dir}, log)
+		}()
+		require.Eventually(t, func() bool {
+			resp, err := http.Get("http://" + handoffAddr + "/_double/state")
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err == nil && resp.StatusCode == http.StatusOK
+		}, 10*time.Second, 20*time.Millisecond)
+		return func() error { cancel(); return <-done }
+	}
+	stop := start()
+	resp, err := http.PostForm("http://"+slackAddr+"/api/users.lookupByEmail", url.Values{"token": {"xoxb-t"}, "email": {"maya@acme.example"}})
+	require.NoError(t, err)
+	var found struct {
+		OK   bool `json:"ok"`
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&found))
+	resp.Body.Close()
+	require.Equal(t, "U0MAYA", found.User.ID)
+
+	sender, err := handoff.New(handoff.Config{URL: "http://" + handoffAddr + handoffdouble.HookPath, Secret: handoffdouble.DefaultSecret})
+	require.NoError(t, err)
+	body := []byte(`{"type":"hiresync.hire_handoff","schema_version":1,"event_id":"evt_1","candidate":{"id":"c","name":"Ada"},"job":{},"hire":{}}`)
+	require.NoError(t, sender.Send(t.Context(), "handoff_evt_1", body))
+	require.NoError(t, stop())
+	require.FileExists(t, filepath.Join(dir, "handoff.json"))
+
+	stop = start()
+	resp, err = http.Get("http://" + handoffAddr + "/_double/state")
+	require.NoError(t, err)
+	var st handoffdouble.State
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	resp.Body.Close()
+	require.Len(t, st.Handoffs, 1, "the hand-off is still there after a restart")
+	require.NoError(t, stop())
 }

@@ -33,7 +33,7 @@ commands:
   serve            run the ingress and the worker in one process
   ingress          run the webhook ingress alone
   worker           run the Temporal worker alone
-  setup            register the search attributes (CandidateId, JobIds, HiringStage)
+  setup            register the search attributes (CandidateId, JobIds, HiringStage, StalledSince)
   hubspot setup    create the HubSpot property group and contact properties
   doctor           check every connection and setting, one line each; exit 1 on any failure
                    (-send-test-handoff also sends a signed test hand-off)

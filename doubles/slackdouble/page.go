@@ -215,13 +215,19 @@ var emoji = map[string]string{
 	"tada":                      "🎉",
 	"no_entry":                  "⛔",
 	"leftwards_arrow_with_hook": "↩️",
+	"hourglass_flowing_sand":    "⏳",
 }
+
+// userMention is a mention as Slack's mrkdwn writes it, <@U0LEAD>.
+var userMention = regexp.MustCompile(`<@([UW][A-Z0-9]+)>`)
 
 var shortcode = regexp.MustCompile(`:[a-z0-9_+\-]+:`)
 
-// mrkdwn renders Slack mrkdwn minimally: lines, *bold*, Slack's entities
-// and a few emoji. Everything else is text, which the template escapes.
+// mrkdwn renders Slack mrkdwn minimally: lines, *bold*, user mentions
+// (as @U0LEAD, the way Slack shows a member), Slack's entities and a few
+// emoji. Everything else is text, which the template escapes.
 func mrkdwn(s string) rich {
+	s = userMention.ReplaceAllString(s, "@$1")
 	s = slackEntities.Replace(s)
 	s = shortcode.ReplaceAllStringFunc(s, func(c string) string {
 		if e, ok := emoji[strings.Trim(c, ":")]; ok {

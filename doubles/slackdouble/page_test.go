@@ -125,3 +125,13 @@ func TestPageMrkdwn(t *testing.T) {
 		assert.Contains(t, page, `<div class="text">`+tt.html+`</div>`, tt.text)
 	}
 }
+
+func TestPageShowsMentions(t *testing.T) {
+	d := slackdouble.Start(t)
+	c := client(d)
+	root := post(t, c, "C0BACKEND", "root")
+	post(t, c, "C0BACKEND", ":memo: Test completed, score 86/100 (pass mark 70), passed · <@U0LEAD>", slack.MsgOptionTS(root))
+	page := getPage(t, d)
+	assert.Contains(t, page, "passed · @U0LEAD", "a mention reads as Slack shows it")
+	assert.NotContains(t, page, "&lt;@U0LEAD&gt;")
+}
