@@ -2,9 +2,7 @@ package handoffdouble
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/hiresync/hiresync/doubles/persist"
@@ -32,29 +30,15 @@ func (d *Double) save(path string) (uint64, error) {
 	st := savedState{Format: stateFormat, State: State{Handoffs: append([]Handoff{}, d.handoffs...), Deliveries: append([]Delivery{}, d.deliveries...)}}
 	version := d.changes
 	d.mu.Unlock()
-	b, err := json.Marshal(st)
-	if err != nil {
-		return 0, fmt.Errorf("save hand-off double state to %s: %w", path, err)
-	}
-	if err := persist.WriteFile(path, append(b, '\n')); err != nil {
-		return 0, fmt.Errorf("save hand-off double state to %s: %w", path, err)
-	}
-	return version, nil
+	return version, persist.Save(path, "hand-off double", st)
 }
 
 // Load replaces what the double received with what path holds; faults
 // stay. A missing file satisfies errors.Is(err, fs.ErrNotExist).
 func (d *Double) Load(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("load hand-off double state: %w", err)
-	}
 	var st savedState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("load hand-off double state from %s: not a valid state file: %w", path, err)
-	}
-	if st.Format != stateFormat {
-		return fmt.Errorf("load hand-off double state from %s: format %q, want %q", path, st.Format, stateFormat)
+	if err := persist.Load(path, "hand-off double", stateFormat, &st); err != nil {
+		return err
 	}
 	byID := make(map[string]int, len(st.Handoffs))
 	for i, h := range st.Handoffs {

@@ -2,11 +2,9 @@ package hubspotdouble
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -59,14 +57,7 @@ func (d *Double) save(path string) (uint64, error) {
 	version := d.changes
 	d.mu.Unlock()
 
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return 0, fmt.Errorf("save hubspot double state to %s: %w", path, err)
-	}
-	if err := persist.WriteFile(path, append(b, '\n')); err != nil {
-		return 0, fmt.Errorf("save hubspot double state to %s: %w", path, err)
-	}
-	return version, nil
+	return version, persist.Save(path, "hubspot double", st)
 }
 
 // Load replaces the double's contacts, API-created groups and properties and
@@ -75,16 +66,9 @@ func (d *Double) save(path string) (uint64, error) {
 // fs.ErrNotExist); a file that is not the double's state is an error naming
 // it.
 func (d *Double) Load(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("load hubspot double state: %w", err)
-	}
 	var st savedState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("load hubspot double state from %s: not a valid state file: %w", path, err)
-	}
-	if st.Format != stateFormat {
-		return fmt.Errorf("load hubspot double state from %s: format %q, want %q", path, st.Format, stateFormat)
+	if err := persist.Load(path, "hubspot double", stateFormat, &st); err != nil {
+		return err
 	}
 	fresh := New(Options{})
 	if err := fresh.restore(st); err != nil {

@@ -4,6 +4,9 @@ package persist
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -13,6 +16,43 @@ import (
 // mid-write, sees the old file or the new one, never a part.
 func WriteFile(path string, b []byte) error {
 	return renameio.WriteFile(path, b, 0o600)
+}
+
+// Save writes state to path as JSON, atomically; double names
+// whose state it is, in errors.
+func Save(path, double string, state any) error {
+	b, err := json.Marshal(state)
+	if err == nil {
+		err = WriteFile(path, append(b, '\n'))
+	}
+	if err != nil {
+		return fmt.Errorf("save %s state to %s: %w", double, path, err)
+	}
+	return nil
+}
+
+// Load reads the state saved at path into state, once its "format" field
+// is format: a file of another double, or of another version, is refused
+// with an error naming it. A missing file satisfies errors.Is(err,
+// fs.ErrNotExist).
+func Load(path, double, format string, state any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("load %s state: %w", double, err)
+	}
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("load %s state from %s: not a valid state file: %w", double, path, err)
+	}
+	if head.Format != format {
+		return fmt.Errorf("load %s state from %s: format %q, want %q", double, path, head.Format, format)
+	}
+	if err := json.Unmarshal(b, state); err != nil {
+		return fmt.Errorf("load %s state from %s: not a valid state file: %w", double, path, err)
+	}
+	return nil
 }
 
 // AutoSave calls save at the first tick and then whenever version has moved

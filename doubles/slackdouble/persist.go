@@ -3,10 +3,8 @@ package slackdouble
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -48,14 +46,7 @@ func (s *Server) save(path string) (uint64, error) {
 	version := s.changes
 	s.mu.Unlock()
 
-	b, err := json.Marshal(st)
-	if err != nil {
-		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
-	}
-	if err := persist.WriteFile(path, append(b, '\n')); err != nil {
-		return 0, fmt.Errorf("save slack double state to %s: %w", path, err)
-	}
-	return version, nil
+	return version, persist.Save(path, "slack double", st)
 }
 
 // Load replaces the double's channels, messages and ts counter with those
@@ -63,11 +54,11 @@ func (s *Server) save(path string) (uint64, error) {
 // error that satisfies errors.Is(err, fs.ErrNotExist); a file that is not
 // the double's state is an error naming it.
 func (s *Server) Load(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("load slack double state: %w", err)
+	var st savedState
+	if err := persist.Load(path, "slack double", stateFormat, &st); err != nil {
+		return err
 	}
-	channels, lastTS, err := decodeState(b)
+	channels, lastTS, err := restore(st)
 	if err != nil {
 		return fmt.Errorf("load slack double state from %s: %w", path, err)
 	}
@@ -79,16 +70,9 @@ func (s *Server) Load(path string) error {
 	return nil
 }
 
-// decodeState checks a saved state and rebuilds the channels from it, with
-// the highest ts it holds.
-func decodeState(b []byte) (map[string]*channel, int64, error) {
-	var st savedState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, 0, fmt.Errorf("not a valid state file: %w", err)
-	}
-	if st.Format != stateFormat {
-		return nil, 0, fmt.Errorf("format %q, want %q", st.Format, stateFormat)
-	}
+// restore rebuilds the channels from a saved state, with the highest ts
+// it holds.
+func restore(st savedState) (map[string]*channel, int64, error) {
 	var last int64
 	if st.LastTS != "" {
 		ts, err := parseTS(st.LastTS)
