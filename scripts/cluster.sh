@@ -165,6 +165,14 @@ pid_of() {
   echo "$pid"
 }
 
+# gone: the service's process has ended. Not pid_of's cmdline check, which
+# misses a process still in its exec chain (env, setsid, the server) on a
+# busy machine and so took a starting service for an exited one.
+gone() {
+  local f=$DIR/$1.pid
+  ! { [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
+}
+
 # The Web UI (ui-server 2.42.1, the release compose's temporal-ui runs), on
 # loopback, when the Makefile has built it.
 start_ui() {
@@ -225,7 +233,7 @@ wait_listening() {
   local i
   for i in $(seq 1 240); do
     port_free "$2" || return 0
-    pid_of "$1" >/dev/null || exited "$1"
+    if gone "$1"; then exited "$1"; fi
     sleep 0.5
   done
   die "$1 did not listen on port $2 in 120 s: see $DIR/$1.log"
@@ -236,7 +244,7 @@ wait_frontend() {
   for i in $(seq 1 240); do
     "$TEMPORAL_CLI" operator cluster health --address "$FRONTEND" >/dev/null 2>&1 && return 0
     for s in "${SERVICES[@]}"; do
-      pid_of "$s" >/dev/null || exited "$s"
+      if gone "$s"; then exited "$s"; fi
     done
     sleep 0.5
   done
