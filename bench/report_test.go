@@ -39,6 +39,22 @@ type report struct {
 	engines map[engineKind]string
 	// done holds the findings already written, of those written once.
 	done map[string]bool
+	// ackP50 is row 1's p50 at one sender, per engine: row 2's target is
+	// a share of the cluster's.
+	ackP50 map[engineKind]time.Duration
+}
+
+func (r *report) setAckP50(e engineKind, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ackP50[e] = d
+}
+
+func (r *report) ackP50Of(e engineKind) (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.ackP50[e]
+	return d, ok
 }
 
 // used records that a row ran on the engine.
@@ -67,7 +83,7 @@ func (r *report) setCPUName(name string) {
 }
 
 func newReport() *report {
-	return &report{started: time.Now().UTC(), loadStart: loadAverage(), engines: map[engineKind]string{}, done: map[string]bool{}}
+	return &report{started: time.Now().UTC(), loadStart: loadAverage(), engines: map[engineKind]string{}, done: map[string]bool{}, ackP50: map[engineKind]time.Duration{}}
 }
 
 func (r *report) add(rw row) {
