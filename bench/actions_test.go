@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -306,9 +307,30 @@ func diff(before, after map[string]float64) map[string]float64 {
 }
 
 // actionMetric reads the Temporal frontend's `action` counter for the
-// default namespace, by action_type.
+// default namespace, by action_type, once it holds still: the server's
+// metrics (tally) reach the Prometheus endpoint once a second, so a reading
+// right after a run may miss its last second. It reads until two readings
+// 1.5 s apart agree (at most ten seconds).
 func actionMetric(url string) map[string]float64 {
-	return scrape(url, "action", "action_type", map[string]string{"namespace": "default"})
+	if url == "" {
+		return nil
+	}
+	read := func() map[string]float64 {
+		return scrape(url, "action", "action_type", map[string]string{"namespace": "default"})
+	}
+	last := read()
+	for range 6 {
+		if last == nil {
+			return nil
+		}
+		time.Sleep(1500 * time.Millisecond) // the server's reporting interval and a margin, not a wait for an outcome
+		now := read()
+		if maps.Equal(now, last) {
+			return now
+		}
+		last = now
+	}
+	return last
 }
 
 // crossCheck compares the frontend's `action` counter over a run with

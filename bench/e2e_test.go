@@ -47,7 +47,7 @@ const (
 	e2eClusterTimeout = 12 * time.Minute
 	// e2eAttempts and e2eRetryPause bound a sender's retries of one event;
 	// a 503's Retry-After lengthens the pause (see retried).
-	e2eAttempts   = 5
+	e2eAttempts   = 10
 	e2eRetryPause = 500 * time.Millisecond
 	// Targets of rows 5 and 6: Temporal actions per event with events
 	// spaced as real candidates' are, and the CPU time of the engine and
