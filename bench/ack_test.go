@@ -46,9 +46,13 @@ type ackSide struct {
 	n    int
 	wall time.Duration
 	cpu  []time.Duration // of the engine's processes and this one, as procs
+	// others is the CPU time the rest of the machine (other jobs on it)
+	// spent during the rounds.
+	others time.Duration
 }
 
-func (s *ackSide) add(r round, cpu []time.Duration) {
+func (s *ackSide) add(r round, cpu []time.Duration, others time.Duration) {
+	s.others += others
 	s.lat = append(s.lat, r.lat...)
 	s.n += len(r.lat)
 	s.wall += r.wall
@@ -91,16 +95,21 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 	ps := eng.procs(proc{"bench process", os.Getpid()})
 	self := len(ps.names) - 1
 	failed := 0
-	round := func(its []item, senders int, f sendFunc) (round, []time.Duration) {
-		cpu0 := ps.cpu()
+	round := func(its []item, senders int, f sendFunc) (round, []time.Duration, time.Duration) {
+		cpu0, busy0 := ps.cpu(), machineBusy()
 		r := send(ctx, its, senders, f)
+		cpu := since(cpu0, ps.cpu())
+		others := machineBusy() - busy0
+		for _, d := range cpu {
+			others -= d
+		}
 		// A call that fails (Temporal stalling past the 5 s timeout) is
 		// left out of the latencies and counted; more than one in a
 		// hundred fails the row.
 		if failed += r.errors; r.errors > len(its)/100 {
 			t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
 		}
-		return r, since(cpu0, ps.cpu())
+		return r, cpu, max(others, 0)
 	}
 
 	// Warm up both paths: connections, Temporal's caches, the search
@@ -165,8 +174,8 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 			per = append(per, fmt.Sprintf("%s %.0f / %.0f µs", name, ic[i], bc[i]))
 		}
 		t.Logf("%s, %d senders: CPU per call (ingress / direct): %s", kind, senders, strings.Join(per, ", "))
-		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: %s",
-			ing.n, ackPairs, strings.Join(per, ", "))
+		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; other jobs on the machine kept %.2f cores busy during the ingress rounds, %.2f during the direct ones; CPU per call, ingress side / direct: %s",
+			ing.n, ackPairs, ing.others.Seconds()/ing.wall.Seconds(), base.others.Seconds()/base.wall.Seconds(), strings.Join(per, ", "))
 		if eng.notes != "" {
 			notes += " (" + eng.notes + ")"
 		}

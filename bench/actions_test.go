@@ -334,7 +334,9 @@ func actionMetric(url string) map[string]float64 {
 }
 
 // crossCheck compares the frontend's `action` counter over a run with
-// what the histories hold, kind by kind, and says how far apart they are.
+// what the histories hold, kind by kind, and returns the comparison and the
+// metric's billable total (its kinds but queries and single markers, less
+// the histories' exempt upserts).
 // The metric counts each marker and each upsert (TemporalChangeVersion's
 // too) and the bench's queries; those are set beside the histories' own
 // figures, not left out silently.
@@ -383,5 +385,22 @@ func crossCheck(metric map[string]float64, a actions) (line string, billed float
 	}
 	line = fmt.Sprintf("metric / histories: %s; the metric also counted %.0f markers one by one and %.0f queries (the bench's own)",
 		strings.Join(parts, "; "), metric["command_RecordMarker"], metric["grpc_QueryWorkflow"])
-	return line, billed
+	// Billed as the histories count it: less the exempt upserts, which the
+	// metric cannot tell apart.
+	return line, billed - float64(a.versionUpserts)
+}
+
+// perCandidate says what the histories hold per candidate, and what the
+// target leaves for the workflow's own work beside its signals.
+func perCandidate(a actions, events, candidates int, target float64) string {
+	per := func(n int) float64 { return float64(n) / float64(candidates) }
+	own := a.billed() - a.signals
+	return fmt.Sprintf("Per candidate (%.1f events) the histories hold %.2f signals, one per delivery and billed whatever the "+
+		"workflow does with it, and %.2f actions of the workflow's own: %.2f activities, %.2f activity retries, %.2f "+
+		"search-attribute upserts, %.2f timers (the retention timer), %.2f workflow tasks that recorded markers "+
+		"(`workflow.GetVersion`'s, %.2f markers in all; Temporal Cloud bills the markers of one workflow task as one "+
+		"action, as the frontend's `command_BatchMarkers` counts them). At %.1f per event the target leaves %.2f "+
+		"actions per candidate for the workflow's own work beside the signals; it used %.2f.",
+		float64(events)/float64(candidates), per(a.signals), per(own), per(a.activities), per(a.retries), per(a.upserts),
+		per(a.timers), per(a.markerTasks), per(a.markers), target, target*float64(events)/float64(candidates)-per(a.signals), per(own))
 }

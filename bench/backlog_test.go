@@ -111,9 +111,16 @@ func benchBacklog(t *testing.T, rep *report, kind engineKind) {
 		Met:      yes(perEvent <= backlogMaxActions),
 		Notes: fmt.Sprintf("counted in the histories of all %d candidates; %d of the %d signals were taken together with another; "+
 			"exempt and left out: %d TemporalChangeVersion upserts; cross-check with the frontend's `action` counter from the first "+
-			"delivery until the backlog was drained, %s: %.0f billable by the metric's kinds, %.2f per event",
+			"delivery until the backlog was drained, %s; billable by the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
 			len(cands), a.together, a.signals, a.versionUpserts, crossed, metricBilled, metricBilled/float64(events)),
 	})
+	verdict := "met"
+	if perEvent > backlogMaxActions {
+		verdict = "missed"
+	}
+	rep.finding("**Row 5b (backlog, %s): actions per event, %s.** %s In a backlog each candidate's waiting events "+
+		"are taken together, so its activities are one Slack activity per application and one HubSpot write, "+
+		"whatever the number of events.", kind, verdict, perCandidate(a, events, len(cands), backlogMaxActions))
 }
 
 // backlog sends backlogCandidates' stories through send, candidates'
