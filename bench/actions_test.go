@@ -15,6 +15,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/hiresync/hiresync"
 )
@@ -46,6 +47,9 @@ type actions struct {
 	// task with at least one other: events the workflow took together.
 	together int
 	runs     int
+	// bytes is the histories' size as protobuf, what Temporal Cloud's
+	// storage is measured in.
+	bytes int
 }
 
 func (a *actions) add(b actions) {
@@ -62,6 +66,7 @@ func (a *actions) add(b actions) {
 	a.updates += b.updates
 	a.together += b.together
 	a.runs += b.runs
+	a.bytes += b.bytes
 }
 
 // billed is what Temporal Cloud would bill for them.
@@ -98,6 +103,7 @@ func countHistory(events []*historypb.HistoryEvent) actions {
 	markerTasks := map[int64]bool{}
 	sinceTask := 0 // signals since the last workflow task started
 	for i, e := range events {
+		a.bytes += proto.Size(e)
 		switch e.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
 			// A signal-with-start's start is billed with its signal, the

@@ -266,10 +266,10 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 		Baseline: fmt.Sprintf("the do-nothing workflow: %.2f per event", float64(ba.billed())/float64(in.events)),
 		Target:   fmt.Sprintf("≤ %.1f per event", e2eMaxActions),
 		Met:      yes(per <= e2eMaxActions),
-		Notes: fmt.Sprintf("counted in the histories of all %d candidates (%d runs); %d of the %d signals reached their workflow "+
+		Notes: fmt.Sprintf("counted in the histories of all %d candidates (%d runs, %.1f KiB of history per candidate); %d of the %d signals reached their workflow "+
 			"together with another (taken together); exempt and left out: %d TemporalChangeVersion upserts; cross-check with the "+
 			"frontend's `action` counter over hiresync's run, %s; billable by the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
-			len(in.hiresync), ha.runs, ha.together, ha.signals, ha.versionUpserts, check, metricBilled, metricBilled/float64(in.events)),
+			len(in.hiresync), ha.runs, float64(ha.bytes)/1024/float64(len(in.hiresync)), ha.together, ha.signals, ha.versionUpserts, check, metricBilled, metricBilled/float64(in.events)),
 	})
 
 	// CPU: the engine's processes and hiresync's (worker, ingress) against
@@ -297,7 +297,7 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 		Ratio:    ratio(cpuRatio),
 		Target:   fmt.Sprintf("≤ %.1f ×", e2eMaxCPU),
 		Met:      yes(cpuRatio <= e2eMaxCPU),
-		Notes: fmt.Sprintf("the engine's alone: %.2f ×; the worker replayed histories %s (SDK `temporal_sticky_cache_miss`: %.0f misses, %.0f hits, %.0f forced evictions)",
+		Notes: fmt.Sprintf("the engine's alone: %.2f ×; the worker %s during the run (SDK `temporal_sticky_cache_miss`: %.0f misses, %.0f hits, %.0f forced evictions)",
 			hEngine/bEngine, replays(in.sticky), in.sticky["miss"], in.sticky["hit"], in.sticky["evicted"]),
 	})
 	rep.finding("**Row 5 (cluster): what an event costs.** %s %s", costFinding(ha, in, per, cpuRatio, hEngine/bEngine),
@@ -308,12 +308,12 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 // is a workflow task that had to replay its workflow's history first.
 func replays(sticky map[string]float64) string {
 	if sticky == nil {
-		return "(its metrics did not answer)"
+		return "may or may not have replayed histories (its metrics did not answer)"
 	}
 	if sticky["miss"] == 0 {
-		return "never"
+		return "replayed no history"
 	}
-	return fmt.Sprintf("%.0f times", sticky["miss"])
+	return fmt.Sprintf("replayed a history %.0f times", sticky["miss"])
 }
 
 // costFinding explains the cost rows from the histories.
@@ -334,8 +334,8 @@ func costFinding(a actions, in costInputs, per, cpuRatio, engineRatio float64) s
 		"an upsert when the stage or jobs change. Against the do-nothing workflow (one action per event) the engine "+
 		"spent %.2f × the CPU per event, and with hiresync's worker and ingress %.2f ×: the activities and their "+
 		"workflow tasks, each a PostgreSQL transaction, and the upserts, each a visibility write. The worker "+
-		"replayed histories %s during the run (sticky cache misses; a miss is a workflow task that had to fetch and "+
-		"replay its whole history first).",
+		"%s during the run (sticky cache misses: a miss is a workflow task that had to fetch and replay its "+
+		"workflow's whole history first, its cache not holding it).",
 		verdict, a.breakdown(in.events), engineRatio, cpuRatio, replays(in.sticky))
 }
 
