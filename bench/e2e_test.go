@@ -226,6 +226,7 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 			events: events, h: h, b1: b1, b2: b2,
 			hiresync: candidatesOf(main), baseline: candidatesOf(base2),
 			metric: diff(actions0, actions1), sticky: diff(sticky0, sticky1),
+			send: viaIngress,
 		})
 	}
 	e2eFindings(rep, eng, ps, events, h, b1, b2, r, answered503)
@@ -238,6 +239,7 @@ type costInputs struct {
 	hiresync, baseline []string // the candidates of hiresync's run and of the second baseline run
 	metric             map[string]float64
 	sticky             map[string]float64
+	send               sendFunc // through the ingress, for the spaced stories
 }
 
 // e2eCosts adds the rows that judge row 5 on the cluster: Temporal actions
@@ -261,15 +263,34 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 	rep.add(row{
 		ID:       "5",
 		Temporal: string(eng.kind),
-		What:     "Temporal actions per event, events spaced as real candidates' are (row 5's run), as Temporal Cloud bills them",
+		What:     "Temporal actions per event in row 5's run, as Temporal Cloud bills them",
 		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", per, ha.billed(), in.events, ha.breakdown(in.events)),
 		Baseline: fmt.Sprintf("the do-nothing workflow: %.2f per event", float64(ba.billed())/float64(in.events)),
-		Target:   fmt.Sprintf("≤ %.1f per event", e2eMaxActions),
-		Met:      yes(per <= e2eMaxActions),
+		Target:   "for reading: some events overlap (see notes); the next row is judged",
+		Met:      "—",
 		Notes: fmt.Sprintf("counted in the histories of all %d candidates (%d runs, %.1f KiB of history per candidate); %d of the %d signals reached their workflow "+
 			"together with another (taken together); exempt and left out: %d TemporalChangeVersion upserts; cross-check with the "+
 			"frontend's `action` counter over hiresync's run, %s; billable by the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
 			len(in.hiresync), ha.runs, float64(ha.bytes)/1024/float64(len(in.hiresync)), ha.together, ha.signals, ha.versionUpserts, check, metricBilled, metricBilled/float64(in.events)),
+	})
+
+	sp, spEvents, spCheck, spBilled := spacedActions(t, ctx, eng, s, in.send)
+	spPer := float64(sp.billed()) / float64(spEvents)
+	rep.add(row{
+		ID:       "5",
+		Temporal: string(eng.kind),
+		What:     "Temporal actions per event, events spaced as real candidates' are (one event per candidate at a time), as Temporal Cloud bills them",
+		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", spPer, sp.billed(), spEvents, sp.breakdown(spEvents)),
+		Baseline: "the do-nothing workflow: 1.00 per event (its signal-with-start)",
+		Target:   fmt.Sprintf("≤ %.1f per event", e2eMaxActions),
+		Met:      yes(spPer <= e2eMaxActions),
+		Notes: fmt.Sprintf("%d candidates' full stories through the ingress after row 5's run, each candidate's next event sent once its "+
+			"workflow was idle again (no workflow task or activity pending); counted in all their histories (%d runs, %.1f KiB of "+
+			"history per candidate; %d of the %d signals taken together with another); exempt and left out: %d "+
+			"TemporalChangeVersion upserts; cross-check with the frontend's `action` counter over this phase, %s; billable by "+
+			"the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
+			spacedCandidates, sp.runs, float64(sp.bytes)/1024/float64(spacedCandidates), sp.together, sp.signals, sp.versionUpserts,
+			spCheck, spBilled, spBilled/float64(spEvents)),
 	})
 
 	// CPU: the engine's processes and hiresync's (worker, ingress) against
@@ -300,8 +321,9 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 		Notes: fmt.Sprintf("the engine's alone: %.2f ×; the worker %s during the run (SDK `temporal_sticky_cache_miss`: %.0f misses, %.0f hits, %.0f forced evictions)",
 			hEngine/bEngine, replays(in.sticky), in.sticky["miss"], in.sticky["hit"], in.sticky["evicted"]),
 	})
-	rep.finding("**Row 5 (cluster): what an event costs.** %s %s", costFinding(ha, in, per, cpuRatio, hEngine/bEngine),
-		perCandidate(ha, in.events, len(in.hiresync), e2eMaxActions))
+	rep.finding("**Row 5 (cluster): what an event costs.** %s %s In row 5's own run, where %d of the %d events reached "+
+		"their workflow together with another, %.2f per event.", costFinding(sp, spEvents, spPer, cpuRatio, hEngine/bEngine, in.sticky),
+		perCandidate(sp, spEvents, spacedCandidates, e2eMaxActions), ha.together, ha.signals, per)
 }
 
 // replays says whether the worker replayed histories: a sticky cache miss
@@ -317,7 +339,7 @@ func replays(sticky map[string]float64) string {
 }
 
 // costFinding explains the cost rows from the histories.
-func costFinding(a actions, in costInputs, per, cpuRatio, engineRatio float64) string {
+func costFinding(a actions, events int, per, cpuRatio, engineRatio float64, sticky map[string]float64) string {
 	verdict := "Both targets are met in this run."
 	switch {
 	case per > e2eMaxActions && cpuRatio > e2eMaxCPU:
@@ -327,7 +349,7 @@ func costFinding(a actions, in costInputs, per, cpuRatio, engineRatio float64) s
 	case cpuRatio > e2eMaxCPU:
 		verdict = "The CPU target is missed in this run; the actions target is met."
 	}
-	return fmt.Sprintf("%s Per event the histories hold %s. A signal-with-start is one action whether it starts the "+
+	return fmt.Sprintf("%s Per event, with events spaced, the histories hold %s. A signal-with-start is one action whether it starts the "+
 		"workflow or not, and the start's own search attributes are free, so the first event of a candidate costs no "+
 		"more than a later one; every other action is the workflow's own work: an activity per downstream call (a "+
 		"Slack post, with a root's update in the same activity; a HubSpot write when the event changes the contact), "+
@@ -336,7 +358,7 @@ func costFinding(a actions, in costInputs, per, cpuRatio, engineRatio float64) s
 		"workflow tasks, each a PostgreSQL transaction, and the upserts, each a visibility write. The worker "+
 		"%s during the run (sticky cache misses: a miss is a workflow task that had to fetch and replay its "+
 		"workflow's whole history first, its cache not holding it).",
-		verdict, a.breakdown(in.events), engineRatio, cpuRatio, replays(in.sticky))
+		verdict, a.breakdown(events), engineRatio, cpuRatio, replays(sticky))
 }
 
 // cpuNote points to the findings for the CPU time of the engine's
@@ -801,4 +823,70 @@ func stickyMetric(url string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// spacedCandidates is how many candidates' stories the spaced phase sends.
+const spacedCandidates = 40
+
+// spacedActions sends spacedCandidates' stories through the ingress as
+// real candidates' arrive, days apart: each candidate's next event only
+// once its workflow is idle again, so that no two are taken together. It
+// returns their actions, counted in the histories, and the frontend's
+// counter over the phase set beside them.
+func spacedActions(t *testing.T, ctx context.Context, eng engine, s *testsuite.Stack, send sendFunc) (actions, int, string, float64) {
+	t.Helper()
+	its := items(t, spacedCandidates, "spaced", 0)
+	lanes := map[string][]item{}
+	for _, it := range its {
+		c := it.ev.Data.Candidate.ID
+		lanes[c] = append(lanes[c], it)
+	}
+	before := actionMetric(eng.metrics)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(lanes))
+	for cand, story := range lanes {
+		wg.Go(func() {
+			for _, it := range story {
+				if _, err := send(ctx, it); err != nil {
+					errs <- fmt.Errorf("delivery %s: %w", it.d.ID, err)
+					return
+				}
+				if err := idle(ctx, s.Temporal, hiresync.WorkflowID(cand)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatalf("spaced stories: %v", err)
+	}
+	metric := diff(before, actionMetric(eng.metrics))
+	a, err := countActions(ctx, s.Temporal, candidatesOf(its))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, billed := crossCheck(metric, a)
+	t.Logf("spaced: %d actions for %d events (%.2f); %s", a.billed(), len(its), float64(a.billed())/float64(len(its)), check)
+	return a, len(its), check, billed
+}
+
+// idle waits until the workflow has no workflow task and no activity
+// pending: it is done with what it was sent and waits for the next event.
+// A signal schedules its workflow task in the same write, and an activity's
+// completion the next, so there is no gap in between that looks idle.
+func idle(ctx context.Context, c client.Client, wid string) error {
+	for {
+		d, err := c.DescribeWorkflowExecution(ctx, wid, "")
+		if err == nil && d.GetPendingWorkflowTask() == nil && len(d.GetPendingActivities()) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("workflow %s not idle: %w (last: %v)", wid, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond): // polling interval
+		}
+	}
 }
