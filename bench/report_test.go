@@ -259,7 +259,12 @@ server's process; the cluster's four service processes summed, and PostgreSQL's 
    through both first as a warm-up. After the run the stack's checker compares timelines, Slack and HubSpot
    with what the events call for. Events per second are for reading. On the cluster two more rows judge the
    run:
-   - **Temporal actions per event**, counted the way Temporal Cloud bills them
+   - **Temporal actions per event with events spaced** as real candidates' are, days apart: after row 5's
+     run, 40 more candidates' full stories through the ingress, each candidate's next event sent only once its
+     workflow is idle again (no workflow task and no activity pending, as ` + "`DescribeWorkflowExecution`" + ` says), so
+     that no two events are taken together. Row 5's own run is counted too, for reading: there some of a
+     candidate's events reach the workflow while it still works on the one before, and are taken together.
+     Actions are counted the way Temporal Cloud bills them
      (https://docs.temporal.io/cloud/actions): one per signal-with-start, whether or not it starts the
      workflow (the start's search attributes are free); one per activity attempt, retries included; one per
      timer; one per search-attribute upsert (those of ` + "`TemporalChangeVersion`" + ` alone, which
@@ -268,7 +273,8 @@ server's process; the cluster's four service processes summed, and PostgreSQL's 
      in the histories of every candidate of the run, each run of a workflow followed back through
      continue-as-new, and cross-checked with the Temporal frontend's own ` + "`action`" + ` counter
      (Prometheus, on 127.0.0.1:7250 plus the cluster's port offset; scripts/cluster.sh) read before and after
-     hiresync's run, kind by kind. Queries are billed too but leave no history: hiresync makes none per
+     each run, kind by kind (the server publishes it once a second: a reading is taken once two readings 1.5 s
+     apart agree). Queries are billed too but leave no history: hiresync makes none per
      event, and the bench's own (to see when candidates settled) show in the metric and are left out.
    - **CPU time per 1,000 events** of the cluster's Temporal services and PostgreSQL plus hiresync's worker
      and ingress, against the baseline's: the same engine processes plus the bench process during the
