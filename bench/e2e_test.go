@@ -826,7 +826,7 @@ func stickyMetric(url string) map[string]float64 {
 }
 
 // spacedCandidates is how many candidates' stories the spaced phase sends.
-const spacedCandidates = 40
+const spacedCandidates = 100
 
 // spacedActions sends spacedCandidates' stories through the ingress as
 // real candidates' arrive, days apart: each candidate's next event only

@@ -260,7 +260,7 @@ server's process; the cluster's four service processes summed, and PostgreSQL's 
    with what the events call for. Events per second are for reading. On the cluster two more rows judge the
    run:
    - **Temporal actions per event with events spaced** as real candidates' are, days apart: after row 5's
-     run, 40 more candidates' full stories through the ingress, each candidate's next event sent only once its
+     run, 100 more candidates' full stories through the ingress, each candidate's next event sent only once its
      workflow is idle again (no workflow task and no activity pending, as ` + "`DescribeWorkflowExecution`" + ` says), so
      that no two events are taken together. Row 5's own run is counted too, for reading: there some of a
      candidate's events reach the workflow while it still works on the one before, and are taken together.
