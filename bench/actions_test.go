@@ -401,18 +401,20 @@ func crossCheck(metric map[string]float64, a actions) (line string, billed float
 func perCandidate(a actions, events, candidates int, target float64) string {
 	per := func(n int) float64 { return float64(n) / float64(candidates) }
 	own := a.billed() - a.signals
-	return fmt.Sprintf("Per candidate (%.1f events) the histories hold %.2f signals, one per delivery and billed whatever the "+
+	out := fmt.Sprintf("Per candidate (%.1f events) the histories hold %.2f signals, one per delivery and billed whatever the "+
 		"workflow does with it, and %.2f actions of the workflow's own: %.2f activities, %.2f activity retries, %.2f "+
-		"search-attribute upserts, %.2f timers (the retention timer), %.2f workflow tasks that recorded markers "+
-		"(`workflow.GetVersion`'s, %.2f markers in all; Temporal Cloud bills the markers of one workflow task as one "+
-		"action, as the frontend's `command_BatchMarkers` counts them). At %.1f per event the target leaves %.2f "+
-		"actions per candidate for the workflow's own work beside the signals; it used %.2f. The marker batches are the "+
-		"workflow's `workflow.GetVersion` markers (slack-reply-with-root-update and take-waiting-events-together in "+
-		"the first workflow task, one-retention-timer in the one that first arms the retention timer, "+
-		"talent-pool-on-late-test-pass where it applies): without them it would be %.2f per event, with all of them "+
-		"asked in one workflow task %.2f. "+
-		"Those are the workflow's to change (workflows/), not the bench's.",
+		"search-attribute upserts, %.2f timers (the retention timer), %.2f workflow tasks that recorded markers (%.2f "+
+		"markers in all; Temporal Cloud bills the markers of one workflow task as one action, as the frontend's "+
+		"`command_BatchMarkers` counts them). At %.1f per event the target leaves %.2f actions per candidate for the "+
+		"workflow's own work beside the signals; it used %.2f.",
 		float64(events)/float64(candidates), per(a.signals), per(own), per(a.activities), per(a.retries), per(a.upserts),
-		per(a.timers), per(a.markerTasks), per(a.markers), target, target*float64(events)/float64(candidates)-per(a.signals), per(own),
-		float64(a.billed()-a.markerTasks)/float64(events), float64(a.billed()-a.markerTasks+candidates)/float64(events))
+		per(a.timers), per(a.markerTasks), per(a.markers), target, target*float64(events)/float64(candidates)-per(a.signals), per(own))
+	if a.markerTasks > 0 {
+		out += fmt.Sprintf(" The markers are `workflow.GetVersion`'s (or side effects'): without them it would be %.2f per event.",
+			float64(a.billed()-a.markerTasks)/float64(events))
+	}
+	if a.versionUpserts > 0 {
+		out += fmt.Sprintf(" The %d upserts of `TemporalChangeVersion` that `workflow.GetVersion` makes are exempt and not counted.", a.versionUpserts)
+	}
+	return out
 }
