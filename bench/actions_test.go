@@ -403,7 +403,7 @@ func perCandidate(a actions, events, candidates int, target float64) string {
 	own := a.billed() - a.signals
 	out := fmt.Sprintf("Per candidate (%.1f events) the histories hold %.2f signals, one per delivery and billed whatever the "+
 		"workflow does with it, and %.2f actions of the workflow's own: %.2f activities, %.2f activity retries, %.2f "+
-		"search-attribute upserts, %.2f timers (the retention timer), %.2f workflow tasks that recorded markers (%.2f "+
+		"search-attribute upserts, %.2f timers, %.2f workflow tasks that recorded markers (%.2f "+
 		"markers in all; Temporal Cloud bills the markers of one workflow task as one action, as the frontend's "+
 		"`command_BatchMarkers` counts them). At %.1f per event the target leaves %.2f actions per candidate for the "+
 		"workflow's own work beside the signals; it used %.2f.",
@@ -412,6 +412,11 @@ func perCandidate(a actions, events, candidates int, target float64) string {
 	if a.markerTasks > 0 {
 		out += fmt.Sprintf(" The markers are `workflow.GetVersion`'s (or side effects'): without them it would be %.2f per event.",
 			float64(a.billed()-a.markerTasks)/float64(events))
+	}
+	if a.timers > a.runs {
+		out += fmt.Sprintf(" The workflow starts %.2f timers per run (the run's maximum age, continue-as-new's deadline, "+
+			"and the retention window); with one per run it would be %.2f per event.",
+			float64(a.timers)/float64(a.runs), float64(a.billed()-(a.timers-a.runs))/float64(events))
 	}
 	if a.versionUpserts > 0 {
 		out += fmt.Sprintf(" The %d upserts of `TemporalChangeVersion` that `workflow.GetVersion` makes are exempt and not counted.", a.versionUpserts)
