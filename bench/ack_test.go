@@ -216,10 +216,10 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 			"parse, log line, answer) at about 110 µs per call, net/http's server about as much again, and the SDK's "+
 			"gzip of each signal-with-start request about 110 µs on both sides; the SDK call costs the same from "+
 			"either side. The level and measure that miss move from run to run: in three runs of row 1 on the cluster "+
-			"while this benchmark was being built (2026-12-06, 01:13–01:40), the 1-sender p50 missed at 1.27 × and "+
-			"1.14 × in two, with other jobs keeping 0.9–1.5 cores busy, and in the third, with other jobs keeping none "+
-			"busy, the 1-sender level met and the 16-sender p99 (1.28 ×) and 64-sender p50 (1.16 ×) missed; every "+
-			"other figure of the three runs met. On two cores the cluster's own five processes, the senders and the "+
+			"while this benchmark was being built (2026-12-06, 01:13–01:40), the 1-sender level missed in two, with "+
+			"other jobs keeping 0.9–1.5 cores busy (p50 1.27 ×, p99 1.27 ×, throughput 0.82 ×; then p50 1.14 × and "+
+			"throughput just under 0.90 ×) while 16 and 64 senders met; in the third, with other jobs keeping none "+
+			"busy, 1 sender met and the 16-sender p99 (1.28 ×) and the 64-sender p50 (1.16 ×) missed. On two cores the cluster's own five processes, the senders and the "+
 			"ingress queue for the same cores, and a few milliseconds of that queueing decide the ratio.",
 			kind, strings.Join(cpuGaps, ", "), eng.label, strings.Join(engineGaps, ", "), eng.label,
 			strings.Join(cores, ", "), strings.Join(gaps, ", "))
