@@ -50,6 +50,8 @@ type actions struct {
 	// bytes is the histories' size as protobuf, what Temporal Cloud's
 	// storage is measured in.
 	bytes int
+	// byType counts the activities scheduled by activity type.
+	byType map[string]int
 }
 
 func (a *actions) add(b actions) {
@@ -67,6 +69,12 @@ func (a *actions) add(b actions) {
 	a.together += b.together
 	a.runs += b.runs
 	a.bytes += b.bytes
+	for k, n := range b.byType {
+		if a.byType == nil {
+			a.byType = map[string]int{}
+		}
+		a.byType[k] += n
+	}
 }
 
 // billed is what Temporal Cloud would bill for them.
@@ -99,7 +107,7 @@ func (a actions) breakdown(events int) string {
 
 // countHistory counts the actions of one run's history.
 func countHistory(events []*historypb.HistoryEvent) actions {
-	a := actions{runs: 1}
+	a := actions{runs: 1, byType: map[string]int{}}
 	markerTasks := map[int64]bool{}
 	sinceTask := 0 // signals since the last workflow task started
 	for i, e := range events {
@@ -123,6 +131,7 @@ func countHistory(events []*historypb.HistoryEvent) actions {
 			sinceTask = 0
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a.activities++
+			a.byType[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			a.retries += max(int(e.GetActivityTaskStartedEventAttributes().GetAttempt())-1, 0)
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
@@ -412,6 +421,14 @@ func perCandidate(a actions, events, candidates int, target float64) string {
 	if a.markerTasks > 0 {
 		out += fmt.Sprintf(" The markers are `workflow.GetVersion`'s (or side effects'): without them it would be %.2f per event.",
 			float64(a.billed()-a.markerTasks)/float64(events))
+	}
+	if len(a.byType) > 0 {
+		var kinds []string
+		for k, n := range a.byType {
+			kinds = append(kinds, fmt.Sprintf("%s %.2f", k, per(n)))
+		}
+		slices.Sort(kinds)
+		out += " Activities per candidate by type: " + strings.Join(kinds, ", ") + "."
 	}
 	if a.timers > a.runs {
 		out += fmt.Sprintf(" The workflow starts %.2f timers per run (the run's maximum age, continue-as-new's deadline, "+
