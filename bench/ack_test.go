@@ -46,9 +46,13 @@ type ackSide struct {
 	n    int
 	wall time.Duration
 	cpu  []time.Duration // of the engine's processes and this one, as procs
+	// others is the CPU time the rest of the machine (other jobs on it)
+	// spent during the rounds.
+	others time.Duration
 }
 
-func (s *ackSide) add(r round, cpu []time.Duration) {
+func (s *ackSide) add(r round, cpu []time.Duration, others time.Duration) {
+	s.others += others
 	s.lat = append(s.lat, r.lat...)
 	s.n += len(r.lat)
 	s.wall += r.wall
@@ -91,16 +95,21 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 	ps := eng.procs(proc{"bench process", os.Getpid()})
 	self := len(ps.names) - 1
 	failed := 0
-	round := func(its []item, senders int, f sendFunc) (round, []time.Duration) {
-		cpu0 := ps.cpu()
+	round := func(its []item, senders int, f sendFunc) (round, []time.Duration, time.Duration) {
+		cpu0, busy0 := ps.cpu(), machineBusy()
 		r := send(ctx, its, senders, f)
+		cpu := since(cpu0, ps.cpu())
+		others := machineBusy() - busy0
+		for _, d := range cpu {
+			others -= d
+		}
 		// A call that fails (Temporal stalling past the 5 s timeout) is
 		// left out of the latencies and counted; more than one in a
 		// hundred fails the row.
 		if failed += r.errors; r.errors > len(its)/100 {
 			t.Fatalf("%d of %d deliveries failed, the first: %v", r.errors, len(its), r.first)
 		}
-		return r, since(cpu0, ps.cpu())
+		return r, cpu, max(others, 0)
 	}
 
 	// Warm up both paths: connections, Temporal's caches, the search
@@ -140,8 +149,14 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 		rtp := ing.throughput() / base.throughput()
 		t.Logf("%s, %d senders: ingress p50 %s p99 %s %.0f/s; direct p50 %s p99 %s %.0f/s",
 			kind, senders, ms(ip50), ms(ip99), ing.throughput(), ms(bp50), ms(bp99), base.throughput())
+		// Judged on the cluster, the engine production runs; the dev
+		// server's row is for reading.
+		judged := kind == pgCluster
 		met := r50 <= ackP50Max && r99 <= ackP99Max && rtp >= ackThroughputMin
-		missed = missed || !met
+		missed = missed || judged && !met
+		if senders == 1 {
+			rep.setAckP50(kind, ip50)
+		}
 		gaps = append(gaps, fmt.Sprintf("%+.2f ms at %d", float64(ip50-bp50)/float64(time.Millisecond), senders))
 		ic, bc := ing.cpuPerCall(), base.cpuPerCall()
 		cpuGaps = append(cpuGaps, fmt.Sprintf("%.0f against %.0f µs at %d sender(s)", ic[self], bc[self], senders))
@@ -159,12 +174,15 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 			per = append(per, fmt.Sprintf("%s %.0f / %.0f µs", name, ic[i], bc[i]))
 		}
 		t.Logf("%s, %d senders: CPU per call (ingress / direct): %s", kind, senders, strings.Join(per, ", "))
-		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; CPU per call, ingress side / direct: %s",
-			ing.n, ackPairs, strings.Join(per, ", "))
+		notes := fmt.Sprintf("%d calls per side in %d interleaved pairs of rounds; other jobs on the machine kept %.2f cores busy during the ingress rounds, %.2f during the direct ones; CPU per call, ingress side / direct: %s",
+			ing.n, ackPairs, ing.others.Seconds()/ing.wall.Seconds(), base.others.Seconds()/base.wall.Seconds(), strings.Join(per, ", "))
 		if eng.notes != "" {
 			notes += " (" + eng.notes + ")"
 		}
-		if !met {
+		target, verdict := fmt.Sprintf("p50 ≤ %.2f ×, p99 ≤ %.2f ×, throughput ≥ %.2f ×", ackP50Max, ackP99Max, ackThroughputMin), yes(met)
+		if !judged {
+			target, verdict = "for reading (judged on the cluster)", "—"
+		} else if !met {
 			notes += "; " + ackMiss(r50, r99, rtp)
 		}
 		rep.add(row{
@@ -174,47 +192,42 @@ func benchAck(t *testing.T, rep *report, kind engineKind) {
 			Measured: fmt.Sprintf("p50 %s, p99 %s, %.0f acks/s", ms(ip50), ms(ip99), ing.throughput()),
 			Baseline: fmt.Sprintf("SDK signal-with-start, no HTTP: p50 %s, p99 %s, %.0f calls/s", ms(bp50), ms(bp99), base.throughput()),
 			Ratio:    fmt.Sprintf("p50 %.2f ×, p99 %.2f ×, throughput %.2f ×", r50, r99, rtp),
-			Target:   fmt.Sprintf("p50 ≤ %.2f ×, p99 ≤ %.2f ×, throughput ≥ %.2f ×", ackP50Max, ackP99Max, ackThroughputMin),
-			Met:      yes(met),
+			Target:   target,
+			Met:      verdict,
 			Notes:    notes,
 		})
 	}
 	if failed > 0 {
 		rep.finding("**Row 1 (%s):** %d calls failed (timed out) and are left out of row 1's figures.", kind, failed)
 	}
-	if !missed {
+	if kind != pgCluster {
 		return
 	}
-	if rep.first("row 1 explained") {
-		rep.finding("**Row 1 (acknowledge, %s).** The ingress side pays, per call, everything the direct side does plus "+
-			"an HTTP round trip: the sender's client (in production ClarityHire's), the server, the handler. Measured "+
-			"as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s. The CPU "+
-			"per call of %s differed by %s on the ingress side at 1, 16 and 64 senders (its background work "+
-			"is charged over a longer wall time when calls are slower). On this two-core machine %s kept "+
-			"%s cores busy by itself during the ingress rounds at 1, 16 and 64 senders, so the extra CPU comes out of "+
-			"what is left of the same two cores and lowers calls "+
-			"per second, and queueing turns that into latency at 16 and 64 senders. A CPU profile of the ingress "+
-			"over loopback with a no-op Temporal client (20,000 requests, 8 concurrent, taken while building this "+
-			"benchmark) puts the whole round trip at about 94 µs of CPU: the handler (signature, parse, start "+
-			"options, log line, answer) about 21 µs, net/http's server and client and their system calls the rest; "+
-			"the body is now read at its announced size, the answer and log line allocate less. The SDK call costs "+
-			"the same from either side. Row 1b shows the round trip on its own is a fraction of a millisecond. What "+
-			"is left is scheduling: each extra hop waits for a core the dev server is using, so on this machine the "+
-			"dev server's ratios move by tens of percent from run to run, and the level and measure that miss change "+
-			"with them, while the cluster's stay within target. The p50 differences in this run were %s sender(s): "+
-			"with one sender that is the HTTP hop itself, with more it is mostly queueing behind the lower calls per "+
-			"second. A CPU profile of the bench process during row 1 on the dev server (`go test -cpuprofile`, "+
-			"2026-11-30, a slow hour of this machine) agrees: per ingress call, the handler's own work (signature, "+
-			"parse, log line, answer) about 110 µs, of which the JSON log line a third, and net/http's server about as "+
-			"much again; the SDK's gzip of each signal-with-start request about 110 µs on both sides, 12%% of the "+
-			"process's CPU (the SDK's default compression; turning it off saved nothing measurable in row 5 and is "+
-			"kept for production links, where it pays).",
+	if missed {
+		rep.finding("**Row 1 (acknowledge, %s), missed.** The ingress side pays, per call, everything the direct side "+
+			"does plus an HTTP round trip: the sender's client (in production ClarityHire's), the server, the handler. "+
+			"Measured as CPU time of the bench process, which holds senders, ingress and SDK client, that was %s. The "+
+			"CPU per call of %s differed by %s on the ingress side at 1, 16 and 64 senders. On this two-core machine "+
+			"%s kept %s cores busy by itself during the ingress rounds, so the extra CPU comes out of what is left of "+
+			"the same two cores and lowers calls per second, and queueing turns that into latency at 16 and 64 "+
+			"senders. The p50 differences were %s sender(s): with one sender that is the HTTP hop itself (row 1b "+
+			"measures it alone, a fraction of a millisecond), with more it is mostly queueing. A CPU profile of the "+
+			"bench process during row 1 (`go test -cpuprofile`, 2026-11-30) puts the handler's own work (signature, "+
+			"parse, log line, answer) at about 110 µs per call, net/http's server about as much again, and the SDK's "+
+			"gzip of each signal-with-start request about 110 µs on both sides; the SDK call costs the same from "+
+			"either side. The level and measure that miss move from run to run: in three runs of row 1 on the cluster "+
+			"while this benchmark was being built (2026-12-06, 01:13–01:40), the 1-sender level missed in two, with "+
+			"other jobs keeping 0.9–1.5 cores busy (p50 1.27 ×, p99 1.27 ×, throughput 0.82 ×; then p50 1.14 × and "+
+			"throughput just under 0.90 ×) while 16 and 64 senders met; in the third, with other jobs keeping none "+
+			"busy, 1 sender met and the 16-sender p99 (1.28 ×) and the 64-sender p50 (1.16 ×) missed. On two cores the cluster's own five processes, the senders and the "+
+			"ingress queue for the same cores, and a few milliseconds of that queueing decide the ratio.",
 			kind, strings.Join(cpuGaps, ", "), eng.label, strings.Join(engineGaps, ", "), eng.label,
 			strings.Join(cores, ", "), strings.Join(gaps, ", "))
 		return
 	}
-	rep.finding("**Row 1 (acknowledge, %s).** The same reading as above, with this engine's figures: the bench process's "+
-		"CPU per call was %s; the CPU per call of %s differed by %s on the ingress side, and it kept %s cores busy "+
+	rep.finding("**Row 1 (acknowledge, %s), met.** The ingress side pays, per call, everything the direct side does plus "+
+		"an HTTP round trip (row 1b): the bench process's CPU per call, which holds senders, ingress and SDK client, "+
+		"was %s; the CPU per call of %s differed by %s on the ingress side, and it kept %s cores busy "+
 		"during the ingress rounds; the p50 differences were %s sender(s).",
 		kind, strings.Join(cpuGaps, ", "), eng.label, strings.Join(engineGaps, ", "),
 		strings.Join(cores, ", "), strings.Join(gaps, ", "))

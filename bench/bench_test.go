@@ -43,8 +43,9 @@ var benchmarks = []benchmark{
 	{"3", "hubspot_burst", noEngine, without(benchHubSpot)},
 	{"4", "slack_drain", noEngine, without(benchSlack)},
 	{"5", "end_to_end", devServer, benchEndToEnd}, // and row 6, memory
-	{"5b", "backlog", devServer, benchBacklog},
 	{"5", "end_to_end_cluster", pgCluster, benchEndToEnd},
+	{"5b", "backlog_cluster", pgCluster, benchBacklog},
+	{"7", "freshness_cluster", pgCluster, benchFreshness},
 }
 
 // without adapts a benchmark that runs on no Temporal.

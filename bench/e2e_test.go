@@ -34,8 +34,12 @@ import (
 // a workflow that only takes the same signals, and the processes' memory.
 const (
 	e2eCandidates = 500
-	e2eSenders    = 32
-	e2eWarmUp     = 10 // candidates sent through both paths first, not timed
+	// e2eClusterCandidates are fewer: the cluster carries a fifth of the
+	// dev server's events a second on this machine, and its row's targets
+	// are per event.
+	e2eClusterCandidates = 300
+	e2eSenders           = 32
+	e2eWarmUp            = 10 // candidates sent through both paths first, not timed
 	// e2eTimeout bounds each timed run on the dev server, e2eClusterTimeout
 	// on the cluster, which took 5.5 to 7 minutes for hiresync's run on this
 	// machine while building the benchmark.
@@ -43,10 +47,13 @@ const (
 	e2eClusterTimeout = 12 * time.Minute
 	// e2eAttempts and e2eRetryPause bound a sender's retries of one event;
 	// a 503's Retry-After lengthens the pause (see retried).
-	e2eAttempts   = 5
+	e2eAttempts   = 10
 	e2eRetryPause = 500 * time.Millisecond
-	// Targets of rows 5 and 6.
-	e2eMinRatio     = 0.33
+	// Targets of rows 5 and 6: Temporal actions per event with events
+	// spaced as real candidates' are, and the CPU time of the engine and
+	// hiresync per event as a multiple of the do-nothing baseline's.
+	e2eMaxActions   = 3.0
+	e2eMaxCPU       = 3.5
 	workerMaxRSSKiB = 300 << 10
 )
 
@@ -85,9 +92,14 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 	eng := startEngine(t, rep, kind)
 	s := testsuite.StartStack(t, eng.addr, unlimited())
 	workerLogs := &testsuite.SyncBuffer{}
-	wp := testsuite.StartProcess(t, s.WorkerEnv(t), workerLogs, "worker")
+	env, workerMetrics := workerEnv(t, s)
+	wp := testsuite.StartProcess(t, env, workerLogs, "worker")
 	ingressLogs := &testsuite.SyncBuffer{}
 	webhook, ip := startIngress(t, s, ingressLogs)
+	candidates := e2eCandidates
+	if kind == pgCluster {
+		candidates = e2eClusterCandidates
+	}
 
 	// The baseline's worker has hiresync's worker options.
 	bw := worker.New(s.Temporal, baselineQueue, hsworker.Options())
@@ -125,23 +137,26 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 		t.Fatalf("baseline warm-up: %v", err)
 	}
 
-	b1, err := runBaseline(t, s.Temporal, ps, items(t, e2eCandidates, "base1", 0), direct, limit)
+	b1, err := runBaseline(t, s.Temporal, ps, items(t, candidates, "base1", 0), direct, limit)
 	if err != nil {
 		t.Fatalf("baseline: %v", err)
 	}
-	main := items(t, e2eCandidates, "e2e", 0)
+	main := items(t, candidates, "e2e", 0)
 	events := len(main)
 	slack0, hub0 := s.Slack.Stats(), s.HubSpot.Counters()
+	actions0, sticky0 := actionMetric(eng.metrics), stickyMetric(workerMetrics)
 	h, err := runHiresync(t, s, ps, main, viaIngress, limit)
 	if err != nil {
 		t.Fatalf("hiresync: %v\nthe ingress's 503 answers: %s\nworker log tail:\n%s", err, unavailable(ingressLogs.String()), tail(workerLogs.String(), 3000))
 	}
+	actions1, sticky1 := actionMetric(eng.metrics), stickyMetric(workerMetrics)
 	answered503 := unavailable(ingressLogs.String())
 	t.Logf("%s: the ingress's 503 answers: %s", kind, answered503)
 	slack1, hub1 := s.Slack.Stats(), s.HubSpot.Counters()
 	workerHWM, workerRSS := procField(fmt.Sprintf("/proc/%d/status", wp.Pid()), "VmHWM"), procField(fmt.Sprintf("/proc/%d/status", wp.Pid()), "VmRSS")
 	ingressHWM, ingressRSS := procField(fmt.Sprintf("/proc/%d/status", ip.Pid()), "VmHWM"), procField(fmt.Sprintf("/proc/%d/status", ip.Pid()), "VmRSS")
-	b2, err := runBaseline(t, s.Temporal, ps, items(t, e2eCandidates, "base2", 0), direct, limit)
+	base2 := items(t, candidates, "base2", 0)
+	b2, err := runBaseline(t, s.Temporal, ps, base2, direct, limit)
 	if err != nil {
 		t.Fatalf("baseline: %v", err)
 	}
@@ -179,15 +194,19 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 	r := heps / beps
 	t.Logf("%s: hiresync %d events in %s (%.0f/s); baseline %s and %s (%.0f/s); %.2f ×", kind, events, h.wall, heps, b1.wall, b2.wall, beps, r)
 	t.Logf("worker VmHWM %d kB VmRSS %d kB; ingress VmHWM %d kB VmRSS %d kB", workerHWM, workerRSS, ingressHWM, ingressRSS)
+	met := "—"
+	if len(check.Problems) > 0 {
+		met = "**no**: the checker found problems"
+	}
 	rep.add(row{
 		ID:       "5",
 		Temporal: string(kind),
-		What:     "end to end: 500 candidates' full stories, every action done",
+		What:     fmt.Sprintf("end to end: %d candidates' full stories, every action done", candidates),
 		Measured: fmt.Sprintf("%d events in %.1f s: %.0f events/s (%.0fk events/hour)", events, h.wall.Seconds(), heps, heps*3.6),
 		Baseline: fmt.Sprintf("signals into a do-nothing workflow: %.1f s and %.1f s, %.0f events/s", b1.wall.Seconds(), b2.wall.Seconds(), beps),
 		Ratio:    ratio(r),
-		Target:   fmt.Sprintf("≥ %.2f ×", e2eMinRatio),
-		Met:      yes(r >= e2eMinRatio && len(check.Problems) == 0),
+		Target:   "for reading",
+		Met:      met,
 		Notes: fmt.Sprintf("%d senders (deliveries retried: %d to the ingress, %d to the baseline; the ingress's 503 answers, warm-up included: %s); checker: %d lost, %d duplicate roots, %d duplicate replies, %d/%d contacts as mapped, %d problems; %s",
 			e2eSenders, ingressRetries.Load(), baselineRetries.Load(), answered503, check.Lost, check.DuplicateRoots, check.DuplicateReplies,
 			check.ContactsAsMapped, check.Contacts, len(check.Problems), calls) + cpuNote(eng) +
@@ -202,7 +221,144 @@ func benchEndToEnd(t *testing.T, rep *report, kind engineKind) {
 		Met:      yes(workerHWM > 0 && workerHWM < workerMaxRSSKiB),
 		Notes:    fmt.Sprintf("resident at the end: worker %s, ingress %s; %d candidate workflows open", mib(workerRSS), mib(ingressRSS), len(x.Events)),
 	})
+	if kind == pgCluster {
+		e2eCosts(t, rep, eng, s, ps, costInputs{
+			events: events, h: h, b1: b1, b2: b2,
+			hiresync: candidatesOf(main), baseline: candidatesOf(base2),
+			metric: diff(actions0, actions1), sticky: diff(sticky0, sticky1),
+			send: viaIngress,
+		})
+	}
 	e2eFindings(rep, eng, ps, events, h, b1, b2, r, answered503)
+}
+
+// costInputs is what row 5's run leaves for its cost rows.
+type costInputs struct {
+	events             int
+	h, b1, b2          run
+	hiresync, baseline []string // the candidates of hiresync's run and of the second baseline run
+	metric             map[string]float64
+	sticky             map[string]float64
+	send               sendFunc // through the ingress, for the spaced stories
+}
+
+// e2eCosts adds the rows that judge row 5 on the cluster: Temporal actions
+// per event, counted in the histories and cross-checked with the
+// frontend's `action` counter, and CPU time per event of the engine and
+// hiresync against the baseline's.
+func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps procs, in costInputs) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ha, err := countActions(ctx, s.Temporal, in.hiresync)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, err := countActions(ctx, s.Temporal, in.baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := float64(ha.billed()) / float64(in.events)
+	check, metricBilled := crossCheck(in.metric, ha)
+	t.Logf("actions: hiresync %d (%.2f per event), baseline %d; %s", ha.billed(), per, ba.billed(), check)
+	rep.add(row{
+		ID:       "5",
+		Temporal: string(eng.kind),
+		What:     "Temporal actions per event in row 5's run, as Temporal Cloud bills them",
+		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", per, ha.billed(), in.events, ha.breakdown(in.events)),
+		Baseline: fmt.Sprintf("the do-nothing workflow: %.2f per event", float64(ba.billed())/float64(in.events)),
+		Target:   "for reading: some events overlap (see notes); the next row is judged",
+		Met:      "—",
+		Notes: fmt.Sprintf("counted in the histories of all %d candidates (%d runs, %.1f KiB of history per candidate); %d of the %d signals reached their workflow "+
+			"together with another (taken together); exempt and left out: %d TemporalChangeVersion upserts; cross-check with the "+
+			"frontend's `action` counter over hiresync's run, %s; billable by the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
+			len(in.hiresync), ha.runs, float64(ha.bytes)/1024/float64(len(in.hiresync)), ha.together, ha.signals, ha.versionUpserts, check, metricBilled, metricBilled/float64(in.events)),
+	})
+
+	sp, spEvents, spCheck, spBilled := spacedActions(t, ctx, eng, s, in.send)
+	spPer := float64(sp.billed()) / float64(spEvents)
+	rep.add(row{
+		ID:       "5",
+		Temporal: string(eng.kind),
+		What:     "Temporal actions per event, events spaced as real candidates' are (one event per candidate at a time), as Temporal Cloud bills them",
+		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", spPer, sp.billed(), spEvents, sp.breakdown(spEvents)),
+		Baseline: "the do-nothing workflow: 1.00 per event (its signal-with-start)",
+		Target:   fmt.Sprintf("≤ %.1f per event", e2eMaxActions),
+		Met:      yes(spPer <= e2eMaxActions),
+		Notes: fmt.Sprintf("%d candidates' full stories through the ingress after row 5's run, each candidate's next event sent once its "+
+			"workflow was idle again (no workflow task or activity pending); counted in all their histories (%d runs, %.1f KiB of "+
+			"history per candidate; %d of the %d signals taken together with another); exempt and left out: %d "+
+			"TemporalChangeVersion upserts; cross-check with the frontend's `action` counter over this phase, %s; billable by "+
+			"the metric (TemporalChangeVersion's upserts, as the histories count them, left out): %.0f, %.2f per event",
+			spacedCandidates, sp.runs, float64(sp.bytes)/1024/float64(spacedCandidates), sp.together, sp.signals, sp.versionUpserts,
+			spCheck, spBilled, spBilled/float64(spEvents)),
+	})
+
+	// CPU: the engine's processes and hiresync's (worker, ingress) against
+	// the engine's and the bench process's during the baseline runs, which
+	// holds the baseline's client and its do-nothing worker (and its
+	// senders' loop: the baseline's figure is, if anything, high).
+	worker, ingress, self := ps.engine, ps.engine+1, ps.engine+2
+	hc := in.h.cpuPer1000(in.events)
+	b1, b2 := in.b1.cpuPer1000(in.events), in.b2.cpuPer1000(in.events)
+	var hEngine, bEngine float64
+	for i := range ps.engine {
+		hEngine += hc[i]
+		bEngine += (b1[i] + b2[i]) / 2
+	}
+	hTotal := hEngine + hc[worker] + hc[ingress]
+	bSelf := (b1[self] + b2[self]) / 2
+	bTotal := bEngine + bSelf
+	cpuRatio := hTotal / bTotal
+	rep.add(row{
+		ID:       "5",
+		Temporal: string(eng.kind),
+		What:     "CPU time per 1,000 events: Temporal services, PostgreSQL and hiresync (row 5's run)",
+		Measured: fmt.Sprintf("%.1f s (engine %.1f, worker %.1f, ingress %.1f)", hTotal, hEngine, hc[worker], hc[ingress]),
+		Baseline: fmt.Sprintf("the do-nothing workflow: %.1f s (engine %.1f, its client and worker %.1f; mean of the runs before and after)", bTotal, bEngine, bSelf),
+		Ratio:    ratio(cpuRatio),
+		Target:   fmt.Sprintf("≤ %.1f ×", e2eMaxCPU),
+		Met:      yes(cpuRatio <= e2eMaxCPU),
+		Notes: fmt.Sprintf("the engine's alone: %.2f ×; the worker %s during the run (SDK `temporal_sticky_cache_miss`: %.0f misses, %.0f hits, %.0f forced evictions)",
+			hEngine/bEngine, replays(in.sticky), in.sticky["miss"], in.sticky["hit"], in.sticky["evicted"]),
+	})
+	rep.finding("**Row 5 (cluster): what an event costs.** %s %s In row 5's own run, where %d of the %d events reached "+
+		"their workflow together with another, %.2f per event.", costFinding(sp, spEvents, spPer, cpuRatio, hEngine/bEngine, in.sticky),
+		perCandidate(sp, spEvents, spacedCandidates, e2eMaxActions), ha.together, ha.signals, per)
+}
+
+// replays says whether the worker replayed histories: a sticky cache miss
+// is a workflow task that had to replay its workflow's history first.
+func replays(sticky map[string]float64) string {
+	if sticky == nil {
+		return "may or may not have replayed histories (its metrics did not answer)"
+	}
+	if sticky["miss"] == 0 {
+		return "replayed no history"
+	}
+	return fmt.Sprintf("replayed a history %.0f times", sticky["miss"])
+}
+
+// costFinding explains the cost rows from the histories.
+func costFinding(a actions, events int, per, cpuRatio, engineRatio float64, sticky map[string]float64) string {
+	verdict := "Both targets are met in this run."
+	switch {
+	case per > e2eMaxActions && cpuRatio > e2eMaxCPU:
+		verdict = "Both targets are missed in this run."
+	case per > e2eMaxActions:
+		verdict = "The actions target is missed in this run; the CPU target is met."
+	case cpuRatio > e2eMaxCPU:
+		verdict = "The CPU target is missed in this run; the actions target is met."
+	}
+	return fmt.Sprintf("%s Per event, with events spaced, the histories hold %s. A signal-with-start is one action whether it starts the "+
+		"workflow or not, and the start's own search attributes are free, so the first event of a candidate costs no "+
+		"more than a later one; every other action is the workflow's own work: an activity per downstream call (a "+
+		"Slack post, with a root's update in the same activity; a HubSpot write when the event changes the contact), "+
+		"an upsert when the stage or jobs change. Against the do-nothing workflow (one action per event) the engine "+
+		"spent %.2f × the CPU per event, and with hiresync's worker and ingress %.2f ×: the activities and their "+
+		"workflow tasks, each a PostgreSQL transaction, and the upserts, each a visibility write. The worker "+
+		"%s during the run (sticky cache misses: a miss is a workflow task that had to fetch and replay its "+
+		"workflow's whole history first, its cache not holding it).",
+		verdict, a.breakdown(events), engineRatio, cpuRatio, replays(sticky))
 }
 
 // cpuNote points to the findings for the CPU time of the engine's
@@ -233,15 +389,10 @@ func e2eFindings(rep *report, eng engine, ps procs, events int, h, b1, b2 run, m
 	// The two baseline runs bracket hiresync's: how far apart they are is
 	// how far the machine itself moved during the row.
 	spread := math.Abs(b1.wall.Seconds()-b2.wall.Seconds()) / min(b1.wall.Seconds(), b2.wall.Seconds())
-	verdict := fmt.Sprintf("The target is met in this run. The two baseline runs, before and after hiresync's, "+
-		"took %.0f%% longer one than the other: the machine's own drift during the row, and about the ratio's "+
-		"uncertainty.", 100*spread)
-	if measured < e2eMinRatio {
-		verdict = fmt.Sprintf("The target is missed in this run. The two baseline runs, before and after hiresync's, "+
-			"took %.0f%% longer one than the other: the machine's own drift during the row, and about the ratio's "+
-			"uncertainty. The worker's own CPU is %.0f%% of hiresync's total; if it cost nothing at all, the ratio "+
-			"of the totals would be %.2f ×.", 100*spread, 100*worker/ht, bt/(ht-worker))
-	}
+	verdict := fmt.Sprintf("The two baseline runs, before and after hiresync's, took %.0f%% longer one than the "+
+		"other: the machine's own drift during the row, and about the ratio's uncertainty. The worker's own CPU is "+
+		"%.0f%% of hiresync's total; if it cost nothing at all, the ratio of the totals would be %.2f ×.",
+		100*spread, 100*worker/ht, bt/(ht-worker))
 	if answered503 != "none" {
 		verdict += fmt.Sprintf(" 503 answers of the ingress: %s. Its signal-with-start took longer than its 5 s "+
 			"timeout while Temporal was saturated (a call that timed out had often been applied all the same; the "+
@@ -282,7 +433,7 @@ func e2eFindings(rep *report, eng engine, ps procs, events int, h, b1, b2 run, m
 		"26.8–30.8 events/s with two pollers, 36.9–39.0 with autoscaling; eight fixed pollers came between. The " +
 		"baseline's worker uses the same options, so the ratio does not profit from the fix; events per second do.")
 
-	rep.finding("**Row 5: what met the target.** Two changes, both measured while building this benchmark: " +
+	rep.finding("**Row 5: what raised events per second.** Two changes, both measured while building this benchmark: " +
 		"(1) eager activity execution (`system.enableActivityEagerExecution=true` in " +
 		"`deploy/temporal/dynamicconfig.yaml`, and on every dev server): a workflow task that schedules activities " +
 		"gets them back in its answer instead of through a poll; 150 candidates, a dev server with and without it, " +
@@ -633,4 +784,109 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// workerEnv is the stack's worker environment with its metrics on a free
+// loopback port, and that endpoint's URL.
+func workerEnv(t *testing.T, s *testsuite.Stack) (map[string]string, string) {
+	t.Helper()
+	env := s.WorkerEnv(t)
+	addr := freeAddr(t)
+	env["HIRESYNC_METRICS_ADDR"] = addr
+	return env, "http://" + addr + hiresync.MetricsPath
+}
+
+// freeAddr is a loopback address with a port free at the time of asking.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// stickyMetric reads the worker's sticky cache counters (the SDK's
+// temporal_sticky_cache_hit, _miss and _total_forced_eviction) as "hit",
+// "miss" and "evicted"; nil when the endpoint does not answer.
+func stickyMetric(url string) map[string]float64 {
+	out := map[string]float64{}
+	for key, name := range map[string]string{"hit": "temporal_sticky_cache_hit", "miss": "temporal_sticky_cache_miss", "evicted": "temporal_sticky_cache_total_forced_eviction"} {
+		for _, suffix := range []string{"", "_total"} {
+			m := scrape(url, name+suffix, "", nil)
+			if m == nil {
+				return nil
+			}
+			out[key] += m[""]
+		}
+	}
+	return out
+}
+
+// spacedCandidates is how many candidates' stories the spaced phase sends.
+const spacedCandidates = 100
+
+// spacedActions sends spacedCandidates' stories through the ingress as
+// real candidates' arrive, days apart: each candidate's next event only
+// once its workflow is idle again, so that no two are taken together. It
+// returns their actions, counted in the histories, and the frontend's
+// counter over the phase set beside them.
+func spacedActions(t *testing.T, ctx context.Context, eng engine, s *testsuite.Stack, send sendFunc) (actions, int, string, float64) {
+	t.Helper()
+	its := items(t, spacedCandidates, "spaced", 0)
+	lanes := map[string][]item{}
+	for _, it := range its {
+		c := it.ev.Data.Candidate.ID
+		lanes[c] = append(lanes[c], it)
+	}
+	before := actionMetric(eng.metrics)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(lanes))
+	for cand, story := range lanes {
+		wg.Go(func() {
+			for _, it := range story {
+				if _, err := send(ctx, it); err != nil {
+					errs <- fmt.Errorf("delivery %s: %w", it.d.ID, err)
+					return
+				}
+				if err := idle(ctx, s.Temporal, hiresync.WorkflowID(cand)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatalf("spaced stories: %v", err)
+	}
+	metric := diff(before, actionMetric(eng.metrics))
+	a, err := countActions(ctx, s.Temporal, candidatesOf(its))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, billed := crossCheck(metric, a)
+	t.Logf("spaced: %d actions for %d events (%.2f); %s", a.billed(), len(its), float64(a.billed())/float64(len(its)), check)
+	return a, len(its), check, billed
+}
+
+// idle waits until the workflow has no workflow task and no activity
+// pending: it is done with what it was sent and waits for the next event.
+// A signal schedules its workflow task in the same write, and an activity's
+// completion the next, so there is no gap in between that looks idle.
+func idle(ctx context.Context, c client.Client, wid string) error {
+	for {
+		d, err := c.DescribeWorkflowExecution(ctx, wid, "")
+		if err == nil && d.GetPendingWorkflowTask() == nil && len(d.GetPendingActivities()) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("workflow %s not idle: %w (last: %v)", wid, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond): // polling interval
+		}
+	}
 }

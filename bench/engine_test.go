@@ -32,6 +32,10 @@ const (
 // servers' free ports come from.
 const clusterPortOffset = 25000
 
+// clusterMetricsPort is where the cluster's frontend serves its Prometheus
+// metrics (scripts/cluster.sh's metrics_port).
+const clusterMetricsPort = 7250 + clusterPortOffset
+
 var (
 	clusterDir = filepath.Join(os.TempDir(), "hiresync-bench-cluster")
 	// clusterLogs keeps the logs of the cluster of a row that failed.
@@ -49,6 +53,9 @@ type engine struct {
 	cpus  []func() time.Duration
 	// notes says what the CPU figures cover, for the row's notes.
 	notes string
+	// metrics is the frontend's Prometheus endpoint (the cluster's; empty
+	// for the dev server, whose `action` counter the bench does not read).
+	metrics string
 }
 
 // proc is a process whose CPU time a run is charged.
@@ -107,7 +114,8 @@ func startEngine(t *testing.T, rep *report, kind engineKind) engine {
 				},
 				func() time.Duration { return treeCPU(pg) },
 			},
-			notes: "Temporal services: frontend, history, matching and worker summed; PostgreSQL: its server and backends"}
+			notes:   "Temporal services: frontend, history, matching and worker summed; PostgreSQL: its server and backends",
+			metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", clusterMetricsPort)}
 	}
 	t.Fatalf("no engine %q", kind)
 	return engine{}

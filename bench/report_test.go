@@ -39,6 +39,22 @@ type report struct {
 	engines map[engineKind]string
 	// done holds the findings already written, of those written once.
 	done map[string]bool
+	// ackP50 is row 1's p50 at one sender, per engine: row 2's target is
+	// a share of the cluster's.
+	ackP50 map[engineKind]time.Duration
+}
+
+func (r *report) setAckP50(e engineKind, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ackP50[e] = d
+}
+
+func (r *report) ackP50Of(e engineKind) (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.ackP50[e]
+	return d, ok
 }
 
 // used records that a row ran on the engine.
@@ -67,7 +83,7 @@ func (r *report) setCPUName(name string) {
 }
 
 func newReport() *report {
-	return &report{started: time.Now().UTC(), loadStart: loadAverage(), engines: map[engineKind]string{}, done: map[string]bool{}}
+	return &report{started: time.Now().UTC(), loadStart: loadAverage(), engines: map[engineKind]string{}, done: map[string]bool{}, ackP50: map[engineKind]time.Duration{}}
 }
 
 func (r *report) add(rw row) {
@@ -115,10 +131,11 @@ func cell(s string) string {
 func (r *report) markdown() string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("How fast does hiresync acknowledge a webhook, how many events an hour does it carry, and will it get us\n")
-	b.WriteString("rate-limited? Each figure below is a ratio against a baseline measured in the same run, on the same\n")
-	b.WriteString("machine, so that the noise of a shared machine cancels out as far as it can. Written by `make bench`;\n")
-	b.WriteString("do not edit by hand.\n\n")
+	b.WriteString("What does hiresync cost per event, in Temporal actions (what Temporal Cloud bills) and in CPU, how soon\n")
+	b.WriteString("does a channel see a new applicant, how fast does the ingress acknowledge a webhook, and will it get us\n")
+	b.WriteString("rate-limited? Each figure is set beside a baseline measured in the same run, on the same machine, so\n")
+	b.WriteString("that the noise of a shared machine cancels out as far as it can. Written by `make bench`; do not edit\n")
+	b.WriteString("by hand.\n\n")
 
 	fmt.Fprintf(&b, "Run on %s (UTC), %s.\n\n", r.started.Format("2006-01-02 15:04"), time.Since(r.started).Round(time.Second))
 	b.WriteString("## Machine\n\n| | |\n|---|---|\n")
@@ -141,11 +158,11 @@ func (r *report) markdown() string {
 	b.WriteString("## Commands\n\n```sh\nmake bench\n")
 	b.WriteString("# which is: make build tools cluster-tools, then\n")
 	b.WriteString("HIRESYNC_BENCH=1 go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
-	b.WriteString("# rows 1, 5 and 6 run on both engines: the dev server's rows alone, or the cluster's\n")
+	b.WriteString("# rows 1 and 5 (with 6) run on both engines, 5b and 7 on the cluster: the dev server's rows alone, or the cluster's\n")
 	b.WriteString("# (" + clusterDir + ", ports offset by " + strconv.Itoa(clusterPortOffset) + ", frontend 127.0.0.1:" + strconv.Itoa(7233+clusterPortOffset) + "):\n")
 	b.WriteString("HIRESYNC_BENCH=1 HIRESYNC_BENCH_ROWS=1,5 HIRESYNC_BENCH_TEMPORAL=dev go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
-	b.WriteString("HIRESYNC_BENCH=1 HIRESYNC_BENCH_ROWS=1,5 HIRESYNC_BENCH_TEMPORAL=cluster go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
-	b.WriteString("# row 2 on its own, as a plain Go benchmark:\n")
+	b.WriteString("HIRESYNC_BENCH=1 HIRESYNC_BENCH_ROWS=1,5,7 HIRESYNC_BENCH_TEMPORAL=cluster go test -count=1 -timeout " + benchTimeout + " -run '^TestBench$' -v ./bench/\n")
+	b.WriteString("# row 2's benchmark on its own (its target needs row 1 on the cluster in the same run):\n")
 	b.WriteString("go test -run '^$' -bench '^Benchmark(VerifyAndParse|HMAC)4KiB$' -benchmem ./ingress/\n```\n\n")
 
 	b.WriteString("## Results\n\n")
@@ -178,8 +195,8 @@ func (r *report) temporalLine() string {
 	}
 	if v, ok := r.engines[pgCluster]; ok {
 		parts = append(parts, fmt.Sprintf("a PostgreSQL cluster (`scripts/cluster.sh`: %s, its frontend, history, matching "+
-			"and worker services each a process, on deploy/temporal/hiresync.yaml; frontend on 127.0.0.1:%d), "+
-			"created fresh in %s", v, 7233+clusterPortOffset, clusterDir))
+			"and worker services each a process, on deploy/temporal/hiresync.yaml; frontend on 127.0.0.1:%d, its "+
+			"Prometheus metrics on 127.0.0.1:%d), created fresh in %s", v, 7233+clusterPortOffset, clusterMetricsPort, clusterDir))
 	}
 	if len(parts) == 0 {
 		return "none (no row that needs it ran)"
@@ -190,15 +207,15 @@ func (r *report) temporalLine() string {
 // methods says how each row is measured.
 const methods = `## How each figure is measured
 
-Rows 1, 5 and 6 need Temporal and run twice, once on each engine of the Temporal column: the CLI's dev
+Rows 1 and 5 need Temporal and run twice, once on each engine of the Temporal column: the CLI's dev
 server (in memory, one process), and a cluster as production runs it (` + "`scripts/cluster.sh`" + `: PostgreSQL, the
-schema, and Temporal's frontend, history, matching and worker services as four processes). Each run gets
-an engine of its own, started before it and stopped after it; the cluster is made anew each time (a new
-PostgreSQL instance, schema and namespace). Measurement and baseline of a row always run on the same
-engine, so each ratio compares like with like; the targets are the same for both. A process's CPU time is
-read from ` + "`/proc/<pid>/stat`" + `: the dev server's process; the cluster's four service processes summed,
-and PostgreSQL's server with its backends (living children read directly, ended ones as charged to the
-server).
+schema, and Temporal's frontend, history, matching and worker services as four processes). Rows 5b and 7
+run on the cluster alone. Each run gets an engine of its own, started before it and stopped after it; the
+cluster is made anew each time (a new PostgreSQL instance, schema and namespace). Measurement and
+baseline of a row always run on the same engine. Targets are judged on the cluster, the engine production
+runs; the dev server's rows are for reading. A process's CPU time is read from ` + "`/proc/<pid>/stat`" + `: the dev
+server's process; the cluster's four service processes summed, and PostgreSQL's server with its backends
+(living children read directly, ended ones as charged to the server).
 
 1. **Acknowledge.** The real ingress handler (gin, signature check, parse, signal-with-start) on a loopback
    HTTP server, in front of Temporal with no worker, so workflows only gather signals. Senders post
@@ -211,12 +228,11 @@ server).
    over the rounds' summed wall time. Row 1b puts a Temporal client that answers at once behind the same
    handler, to show the ingress's own cost.
 2. **Verify + parse.** ` + "`BenchmarkVerifyAndParse4KiB`" + ` (Standard Webhooks signature and timestamp check, then
-   ` + "`ingress.ParseEvent`" + `) against ` + "`BenchmarkHMAC4KiB`" + ` (one HMAC-SHA256 over the same 4,096 bytes), both in
-   ` + "`ingress/bench_test.go`" + `. The event is an ` + "`interview.completed`" + ` with a panel of three and written feedback
-   (a field hiresync ignores) making up 4 KiB. The test binary is built once and the two benchmarks are run
-   alternately, five times each for one second; the figures are the medians. When the target is missed,
-   row 2b builds the same benchmarks with ` + "`GOEXPERIMENT=jsonv2`" + ` for comparison (the first run compiles
-   the dependencies once more with the experiment, about three minutes on this machine; cached after).
+   ` + "`ingress.ParseEvent`" + `) in ` + "`ingress/bench_test.go`" + `, on an ` + "`interview.completed`" + ` with a panel of three and
+   written feedback (a field hiresync ignores) making up 4 KiB; the test binary is built once and run five
+   times for one second, alternating with ` + "`BenchmarkHMAC4KiB`" + ` (one HMAC-SHA256 over the same bytes, for
+   reading); the figures are the medians. The target compares it with row 1's p50 at one sender on the
+   cluster in the same run: what acknowledging a delivery takes anyway.
 3. **HubSpot burst.** 1,000 concurrent ` + "`Syncer.Sync`" + ` calls of a candidate's first event (read the lifecycle stage,
    then upsert the contact with ` + "`lifecyclestage=other`" + `), through one client, batcher and limiter, as a worker
    holds them, against the HubSpot double. Time-scaled by ten: the double enforces 100 requests per rolling
@@ -229,29 +245,61 @@ server).
    rate) = 10 s.
 5. **End to end.** ` + "`hiresync ingress`" + ` and ` + "`hiresync worker`" + ` as separate processes (the built binary) against
    Temporal and the doubles with no effective limit (Slack 1,000 posts/s per channel, HubSpot 100,000
-   requests per 10 s), 500 candidates' generated stories (3,500 events: submitted, test, result, interview
-   scheduled and completed, stage change, an ending) posted by 32 concurrent senders (each candidate's
-   events in order through one sender, as ClarityHire sends them; a delivery that fails is tried again, up
-   to five times in all, after 0.5 s or after the 5 s the ingress's 503 asks in Retry-After, as ClarityHire
-   does), timed from the first post until every event of every candidate is in its timeline with its Slack
-   and HubSpot actions done (the bench waits for the Slack double to hold every post, then queries the
-   timelines of the candidates not yet settled). The
-   baseline sends the same events with signal-with-start to a workflow that only receives its candidate's
-   signals and completes, on its own task queue and worker (with hiresync's worker options) in the bench
-   process, timed until every baseline workflow completed; it runs before and after hiresync and the two are
-   averaged. Ten candidates go through both first as a warm-up. After the run the stack's checker compares
-   timelines, Slack and HubSpot with what the events call for, and each process's CPU time during each run
-   is read from ` + "`/proc/<pid>/stat`" + ` (see Findings); the machine's busy time from ` + "`/proc/stat`" + `, less
-   those processes', says how many cores other jobs on the machine kept busy meanwhile. Each timed run is bounded: 5 minutes on the dev server,
-   12 on the cluster.
-   Row 5b (dev server only) sends 150 candidates' stories the same way while no worker runs, as a deploy or
-   an outage leaves them, then starts the worker and times it from its start until every action is done;
-   its baseline leaves the same signals waiting for the do-nothing workflow's worker, started then. A
+   requests per 10 s): 500 candidates' generated stories on the dev server, 300 on the cluster (7 events
+   each: submitted, test, result, interview scheduled and completed, stage change, an ending), posted by 32
+   concurrent senders (each candidate's events in order through one sender, as ClarityHire sends them, its
+   next event some ten to sixteen deliveries after the last on its sender; a delivery that fails is tried
+   again, up to ten times in all, after 0.5 s or after the 5 s the ingress's 503 asks in Retry-After, as
+   ClarityHire does), timed from the first post until every event of every candidate is in its timeline
+   with its Slack and HubSpot actions done (the bench waits for the Slack double to hold every post, then
+   queries the timelines of the candidates not yet settled). The baseline sends the same events with
+   signal-with-start to a workflow that only receives its candidate's signals and completes, on its own task
+   queue and worker (with hiresync's worker options) in the bench process, timed until every baseline
+   workflow completed; it runs before and after hiresync and the two are averaged. Ten candidates go
+   through both first as a warm-up. After the run the stack's checker compares timelines, Slack and HubSpot
+   with what the events call for. Events per second are for reading. On the cluster two more rows judge the
+   run:
+   - **Temporal actions per event with events spaced** as real candidates' are, days apart: after row 5's
+     run, 100 more candidates' full stories through the ingress, each candidate's next event sent only once its
+     workflow is idle again (no workflow task and no activity pending, as ` + "`DescribeWorkflowExecution`" + ` says), so
+     that no two events are taken together. Row 5's own run is counted too, for reading: there some of a
+     candidate's events reach the workflow while it still works on the one before, and are taken together.
+     Actions are counted the way Temporal Cloud bills them
+     (https://docs.temporal.io/cloud/actions): one per signal-with-start, whether or not it starts the
+     workflow (the start's search attributes are free); one per activity attempt, retries included; one per
+     timer; one per search-attribute upsert (those of ` + "`TemporalChangeVersion`" + ` alone, which
+     ` + "`workflow.GetVersion`" + ` makes, are exempt); the markers of one workflow task together as one; a
+     continue-as-new start, a child workflow (two), an accepted update when there are any. They are counted
+     in the histories of every candidate of the run, each run of a workflow followed back through
+     continue-as-new, and cross-checked with the Temporal frontend's own ` + "`action`" + ` counter
+     (Prometheus, on 127.0.0.1:7250 plus the cluster's port offset; scripts/cluster.sh) read before and after
+     each run, kind by kind (the server publishes it once a second: a reading is taken once two readings 1.5 s
+     apart agree). Queries are billed too but leave no history: hiresync makes none per
+     event, and the bench's own (to see when candidates settled) show in the metric and are left out.
+   - **CPU time per 1,000 events** of the cluster's Temporal services and PostgreSQL plus hiresync's worker
+     and ingress, against the baseline's: the same engine processes plus the bench process during the
+     baseline runs (it holds the baseline's SDK client, playing the ingress's part, and its do-nothing
+     worker, besides the senders' loop). The worker's SDK metrics (` + "`temporal_sticky_cache_miss`" + `, read
+     from its /metrics before and after the run) say whether it replayed histories.
+   The machine's busy time from ` + "`/proc/stat`" + `, less the measured processes', says how many cores other jobs
+   kept busy meanwhile. Each timed run is bounded: 5 minutes on the dev server, 12 on the cluster.
+5b. **Backlog** (cluster). 150 candidates' stories sent the same way while no worker runs, as a deploy or an
+   outage leaves them, then the worker started and timed from its start until every action is done; its
+   baseline leaves the same signals waiting for the do-nothing workflow's worker, started then. A
    candidate's waiting events are taken together (up to ten: one Slack activity per application, one
-   HubSpot write), which row 5's senders, each candidate's next event some 16 sends later on its sender, rarely leave
-   for it to do; 5b shows what it buys. Its activities per event are counted in ten candidates' histories.
+   HubSpot write). Its actions per event are counted as in row 5, in every candidate's history, and
+   cross-checked with the frontend's counter from the first delivery until the backlog was drained.
 6. **Memory.** VmHWM (peak resident set) of the ingress and worker processes of row 5, read from
    ` + "`/proc/<pid>/status`" + ` after the run (warm-up included).
+7. **Freshness** (cluster). The worker and ingress processes with a routes file sending ten jobs to ten
+   channels; 120 new candidates' ` + "`application.submitted`" + ` deliveries, spread over the ten jobs, sent at a
+   steady 2 a second for 60 s (each in its own goroutine, so a slow answer does not hold up the next), after
+   ten as a warm-up. The figure is the time from the sender reading the ingress's 202 to the root post's ts
+   in the Slack double (its clock when it stored the post). Beside it, alternating with it a quarter of a
+   second apart (4 deliveries a second in all), 120 direct signal-with-starts of the do-nothing workflow,
+   each completing on its first event, timed from the call's answer to the first
+   ` + "`WorkflowTaskCompleted`" + ` event's time in its history: what Temporal alone takes to hand a new
+   workflow to a worker and take its answer. Same machine, same clock.
 `
 
 // cpuModel is the first "model name" of /proc/cpuinfo.

@@ -18,7 +18,8 @@
 #   scripts/cluster.sh service-start NAME    start it again
 #
 # Settings (environment): CLUSTER_DIR (.data/cluster), CLUSTER_PORT_OFFSET
-# (10000: frontend 17233, PostgreSQL 15432), and the binaries the Makefile
+# (10000: frontend 17233, PostgreSQL 15432, the services' Prometheus metrics
+# on 17250-17253: frontend, history, matching, worker), and the binaries the Makefile
 # installs: TEMPORAL_SERVER, TEMPORAL_SQL_TOOL, TEMPORAL_CLI, HIRESYNC_BIN.
 # `make cluster`, `make cluster-stop` and `make test-cluster` call this.
 set -euo pipefail
@@ -194,13 +195,26 @@ UI
   say "Web UI on http://$UI_ADDR"
 }
 
+# metrics_port NAME: where a service serves its Prometheus metrics (the
+# frontend's `action` counter among them): 7250-7253 plus the offset, below
+# Linux's ephemeral ports at every offset allowed.
+metrics_port() {
+  case $1 in
+    frontend) echo $((7250 + OFFSET)) ;;
+    history) echo $((7251 + OFFSET)) ;;
+    matching) echo $((7252 + OFFSET)) ;;
+    worker) echo $((7253 + OFFSET)) ;;
+  esac
+}
+
 service_start() {
   local name=$1 i
   if pid_of "$name" >/dev/null; then
     say "$name already running"
     return 0
   fi
-  env "${SERVER_ENV[@]}" setsid "$TEMPORAL_SERVER" $(server_args "$name") >>"$DIR/$name.log" 2>&1 </dev/null &
+  env "${SERVER_ENV[@]}" PROMETHEUS_ENDPOINT="127.0.0.1:$(metrics_port "$name")" \
+    setsid "$TEMPORAL_SERVER" $(server_args "$name") >>"$DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/$name.pid"
   for i in $(seq 1 50); do
     pid_of "$name" >/dev/null && return 0
