@@ -111,38 +111,29 @@ func (r *Routes) Provisioning() string { return r.ProvisioningChannel }
 // Channels lists every channel the routes name, the default first, then
 // the jobs' channels in order, each once; the provisioning channel last.
 func (r *Routes) Channels() []string {
-	var out []string
-	add := func(ch string) {
-		if ch != "" && !slices.Contains(out, ch) {
-			out = append(out, ch)
-		}
-	}
-	add(r.DefaultChannel)
+	out := appendNew(nil, r.DefaultChannel)
 	for _, job := range slices.Sorted(maps.Keys(r.Jobs)) {
-		add(r.Jobs[job].Channel)
+		out = appendNew(out, r.Jobs[job].Channel)
 	}
-	add(r.ProvisioningChannel)
-	return out
+	return appendNew(out, r.ProvisioningChannel)
 }
 
 // Recruiters lists every recruiter the routes name, the default first,
 // each once.
 func (r *Routes) Recruiters() []string {
-	var out []string
-	for _, v := range append([]string{r.DefaultRecruiter}, r.jobRecruiters()...) {
-		if v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
-		}
+	out := appendNew(nil, r.DefaultRecruiter)
+	for _, job := range slices.Sorted(maps.Keys(r.Jobs)) {
+		out = appendNew(out, r.Jobs[job].Recruiter)
 	}
 	return out
 }
 
-func (r *Routes) jobRecruiters() []string {
-	var out []string
-	for _, job := range slices.Sorted(maps.Keys(r.Jobs)) {
-		out = append(out, r.Jobs[job].Recruiter)
+// appendNew appends v unless it is empty or already there.
+func appendNew(out []string, v string) []string {
+	if v == "" || slices.Contains(out, v) {
+		return out
 	}
-	return out
+	return append(out, v)
 }
 
 // LoadRoutes reads a routes file; errors name the file and line.

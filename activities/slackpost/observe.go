@@ -6,17 +6,20 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/hiresync/hiresync/activities/slackscopes"
+
 	"github.com/slack-go/slack"
 )
 
-// The Slack Web API methods a Poster calls, as Config.Observe hears them.
+// The Slack Web API methods a Poster calls, as Config.Observe hears them
+// (named once, in activities/slackscopes).
 const (
-	MethodPostMessage          = "chat.postMessage"
-	MethodUpdate               = "chat.update"
-	MethodConversationsHistory = "conversations.history"
-	MethodConversationsReplies = "conversations.replies"
-	MethodAuthTest             = "auth.test"
-	MethodUsersLookupByEmail   = "users.lookupByEmail"
+	MethodPostMessage          = slackscopes.MethodPostMessage
+	MethodUpdate               = slackscopes.MethodUpdate
+	MethodConversationsHistory = slackscopes.MethodConversationsHistory
+	MethodConversationsReplies = slackscopes.MethodConversationsReplies
+	MethodAuthTest             = slackscopes.MethodAuthTest
+	MethodUsersLookupByEmail   = slackscopes.MethodUsersLookupByEmail
 )
 
 // The results of a call, as Config.Observe hears them.

@@ -10,9 +10,8 @@ import (
 	"slices"
 )
 
-// The Web API methods hiresync calls, beyond those activities/slackpost
-// names for its metrics: the recruiter look-up, and doctor's read-only
-// checks.
+// The Web API methods hiresync calls, named once here: slackpost's metrics
+// and the Slack double use these names too.
 const (
 	MethodAuthTest             = "auth.test"
 	MethodPostMessage          = "chat.postMessage"

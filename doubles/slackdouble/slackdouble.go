@@ -28,6 +28,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hiresync/hiresync/activities/slackscopes"
+
 	"golang.org/x/time/rate"
 )
 
@@ -35,16 +37,17 @@ import (
 // otherwise.
 const DefaultToken = "xoxb-hiresync-double"
 
-// The Web API methods the double serves.
+// The Web API methods the double serves, as hiresync names them
+// (activities/slackscopes).
 const (
-	MethodAuthTest             = "auth.test"
-	MethodPostMessage          = "chat.postMessage"
-	MethodUpdate               = "chat.update"
-	MethodConversationsHistory = "conversations.history"
-	MethodConversationsReplies = "conversations.replies"
-	MethodUsersLookupByEmail   = "users.lookupByEmail"
-	MethodConversationsInfo    = "conversations.info"
-	MethodUsersInfo            = "users.info"
+	MethodAuthTest             = slackscopes.MethodAuthTest
+	MethodPostMessage          = slackscopes.MethodPostMessage
+	MethodUpdate               = slackscopes.MethodUpdate
+	MethodConversationsHistory = slackscopes.MethodConversationsHistory
+	MethodConversationsReplies = slackscopes.MethodConversationsReplies
+	MethodUsersLookupByEmail   = slackscopes.MethodUsersLookupByEmail
+	MethodConversationsInfo    = slackscopes.MethodConversationsInfo
+	MethodUsersInfo            = slackscopes.MethodUsersInfo
 )
 
 // StatePath is where the double serves its whole state as JSON.
