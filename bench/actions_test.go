@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -50,8 +51,10 @@ type actions struct {
 	// bytes is the histories' size as protobuf, what Temporal Cloud's
 	// storage is measured in.
 	bytes int
-	// byType counts the activities scheduled by activity type.
-	byType map[string]int
+	// byType counts the activities scheduled by activity type, and
+	// skipped those whose result said they had nothing to do ("skipped":
+	// not configured), by type.
+	byType, skipped map[string]int
 }
 
 func (a *actions) add(b actions) {
@@ -69,12 +72,18 @@ func (a *actions) add(b actions) {
 	a.together += b.together
 	a.runs += b.runs
 	a.bytes += b.bytes
-	for k, n := range b.byType {
-		if a.byType == nil {
-			a.byType = map[string]int{}
-		}
-		a.byType[k] += n
+	a.byType = addCounts(a.byType, b.byType)
+	a.skipped = addCounts(a.skipped, b.skipped)
+}
+
+func addCounts(dst, src map[string]int) map[string]int {
+	if dst == nil {
+		dst = map[string]int{}
 	}
+	for k, n := range src {
+		dst[k] += n
+	}
+	return dst
 }
 
 // billed is what Temporal Cloud would bill for them.
@@ -107,9 +116,10 @@ func (a actions) breakdown(events int) string {
 
 // countHistory counts the actions of one run's history.
 func countHistory(events []*historypb.HistoryEvent) actions {
-	a := actions{runs: 1, byType: map[string]int{}}
+	a := actions{runs: 1, byType: map[string]int{}, skipped: map[string]int{}}
 	markerTasks := map[int64]bool{}
-	sinceTask := 0 // signals since the last workflow task started
+	typeOf := map[int64]string{} // activity type by its scheduled event id
+	sinceTask := 0               // signals since the last workflow task started
 	for i, e := range events {
 		a.bytes += proto.Size(e)
 		switch e.GetEventType() {
@@ -131,7 +141,16 @@ func countHistory(events []*historypb.HistoryEvent) actions {
 			sinceTask = 0
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a.activities++
-			a.byType[e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
+			typeOf[e.GetEventId()] = e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+			a.byType[typeOf[e.GetEventId()]]++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			attrs := e.GetActivityTaskCompletedEventAttributes()
+			var res struct {
+				Skipped string `json:"skipped"`
+			}
+			if p := attrs.GetResult().GetPayloads(); len(p) == 1 && json.Unmarshal(p[0].GetData(), &res) == nil && res.Skipped != "" {
+				a.skipped[typeOf[attrs.GetScheduledEventId()]]++
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			a.retries += max(int(e.GetActivityTaskStartedEventAttributes().GetAttempt())-1, 0)
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
@@ -432,11 +451,43 @@ func perCandidate(a actions, events, candidates int, target float64) string {
 	}
 	if a.timers > a.runs {
 		out += fmt.Sprintf(" The workflow starts %.2f timers per run (the run's maximum age, continue-as-new's deadline, "+
-			"and the retention window); with one per run it would be %.2f per event.",
-			float64(a.timers)/float64(a.runs), float64(a.billed()-(a.timers-a.runs))/float64(events))
+			"and the retention window).", float64(a.timers)/float64(a.runs))
+	}
+	if l := levers(a, events, candidates); l != "" {
+		out += " " + l
 	}
 	if a.versionUpserts > 0 {
 		out += fmt.Sprintf(" The %d upserts of `TemporalChangeVersion` that `workflow.GetVersion` makes are exempt and not counted.", a.versionUpserts)
 	}
 	return out
+}
+
+// levers says, from the same histories, what would bring the actions per
+// event down, and why the workflow does not do it (yet).
+func levers(a actions, events, candidates int) string {
+	perEvent := func(n int) float64 { return float64(n) / float64(events) }
+	loops := a.skipped["SendHireHandoff"] + a.skipped["PostHireNotice"]
+	timers := max(a.timers-a.runs, 0)
+	var out []string
+	if loops > 0 {
+		out = append(out, fmt.Sprintf("%.2f activities per candidate were a hire's hand-off or provisioning message that only "+
+			"reported it is not configured (no `HIRESYNC_HANDOFF_URL`, no `provisioning_channel` in the routes): without them "+
+			"%.2f per event. They run anyway because a workflow may not read the worker's configuration (its commands would "+
+			"change with it, and replay with them); it learns it from an activity, and learnt before the hire (with the root "+
+			"post, as a job's nudges are) it can be out of date when the hire comes: a hand-off configured after a candidate "+
+			"applied would then be skipped, the one thing the hand-off promises never to do.",
+			float64(loops)/float64(candidates), perEvent(a.billed()-loops)))
+	}
+	if timers > 0 {
+		out = append(out, fmt.Sprintf("One timer per run, a single deadline for both the run's age and the retention "+
+			"window, would give %.2f per event. Since `v1.0.0` that change to the workflow's commands needs a "+
+			"`workflow.GetVersion` gate, asked once per run (docs/operations.md, \"Upgrading hiresync\"), and the gate's "+
+			"marker is one billed action per run for as long as the gate lives: the timer it saves. It pays from the "+
+			"gate's retirement on (`HIRESYNC_RUN_MAX_AGE` after the deploy), or at once beside another gated change, "+
+			"whose marker it shares (the markers of one workflow task are one action).", perEvent(a.billed()-timers)))
+	}
+	if loops > 0 && timers > 0 {
+		out = append(out, fmt.Sprintf("Both: %.2f per event.", perEvent(a.billed()-loops-timers)))
+	}
+	return strings.Join(out, " ")
 }
