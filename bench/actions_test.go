@@ -466,8 +466,7 @@ func perCandidate(a actions, events, candidates int, target float64) string {
 // event down, and why the workflow does not do it (yet).
 func levers(a actions, events, candidates int) string {
 	perEvent := func(n int) float64 { return float64(n) / float64(events) }
-	loops := a.skipped["SendHireHandoff"] + a.skipped["PostHireNotice"]
-	timers := max(a.timers-a.runs, 0)
+	loops, timers := a.leverable()
 	var out []string
 	if loops > 0 {
 		out = append(out, fmt.Sprintf("%.2f activities per candidate were a hire's hand-off or provisioning message that only "+
@@ -490,4 +489,11 @@ func levers(a actions, events, candidates int) string {
 		out = append(out, fmt.Sprintf("Both: %.2f per event.", perEvent(a.billed()-loops-timers)))
 	}
 	return strings.Join(out, " ")
+}
+
+// leverable are the actions levers names: the hire's hand-off and
+// provisioning activities that only reported they are not configured, and
+// the timers beyond one per run.
+func (a actions) leverable() (loops, timers int) {
+	return a.skipped["SendHireHandoff"] + a.skipped["PostHireNotice"], max(a.timers-a.runs, 0)
 }

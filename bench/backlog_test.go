@@ -118,9 +118,16 @@ func benchBacklog(t *testing.T, rep *report, kind engineKind) {
 	if perEvent > backlogMaxActions {
 		verdict = "missed"
 	}
+	loops, timers := a.leverable()
+	perCand := func(n int) float64 { return float64(n) / float64(len(cands)) }
 	rep.finding("**Row 5b (backlog, %s): actions per event, %s.** %s In a backlog each candidate's waiting events "+
 		"are taken together, so its activities are one Slack activity per application and one HubSpot write, "+
-		"whatever the number of events.", kind, verdict, perCandidate(a, events, len(cands), backlogMaxActions))
+		"whatever the number of events. With both levers a candidate's own work would be %.2f actions (its Slack "+
+		"activity, its contact write, one upsert of its stage and one timer) against the %.2f the target leaves for a "+
+		"story of %.1f events: taking events together cannot reach the target for such a story; longer stories, or one "+
+		"of those four gone, could.", kind, verdict, perCandidate(a, events, len(cands), backlogMaxActions),
+		perCand(a.billed()-a.signals-loops-timers), backlogMaxActions*float64(events)/float64(len(cands))-perCand(a.signals),
+		float64(events)/float64(len(cands)))
 }
 
 // backlog sends backlogCandidates' stories through send, candidates'
