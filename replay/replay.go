@@ -27,6 +27,10 @@ import (
 	"github.com/hiresync/hiresync/workflows"
 )
 
+// candidateWorkflow is the code replayed: workflows.CandidateWorkflow, but
+// in this package's tests.
+var candidateWorkflow any = workflows.CandidateWorkflow
+
 // Replayer replays histories against workflows.CandidateWorkflow.
 type Replayer struct {
 	opts worker.WorkflowReplayerOptions
@@ -65,6 +69,12 @@ type Result struct {
 	// PanicAt is the line of hiresync's code that panicked, from the
 	// panic's stack.
 	PanicAt string
+	// PendingTask is the last event of the run's last workflow task when
+	// that task has not completed: scheduled or started, or failed (a run
+	// stuck on it; FailedTask is true then). Replaying runs that task as
+	// the worker's next attempt would; 0 when there is none.
+	PendingTask int64
+	FailedTask  bool
 }
 
 // OK reports whether the history replayed cleanly.
@@ -82,10 +92,22 @@ func (r Result) String() string {
 	}
 	name += fmt.Sprintf(" (%d events)", r.Events)
 	if r.OK() {
+		if r.FailedTask {
+			return fmt.Sprintf("ok      %s: replays cleanly, the workflow task that failed at event %d too", name, r.PendingTask)
+		}
 		return "ok      " + name + ": replays cleanly"
 	}
 	var what string
 	switch {
+	case r.Panic && r.PendingTask > 0 && r.EventID == r.PendingTask:
+		what = fmt.Sprintf("panic in the run's last workflow task (event %d", r.PendingTask)
+		if r.FailedTask {
+			what += ", where it failed"
+		}
+		what += ")"
+		if r.PanicAt != "" {
+			what += ", at " + r.PanicAt
+		}
 	case r.Panic:
 		what = "panic"
 		if r.EventID > 0 {
@@ -111,11 +133,90 @@ func (r *Replayer) Replay(workflowID, runID string, h *historypb.History) Result
 	res := Result{WorkflowID: workflowID, RunID: runID, Events: len(h.GetEvents())}
 	if res.Err = r.replay(workflowID, runID, h); res.Err != nil {
 		r.locate(&res, h.GetEvents())
-		if r.opts.DataConverter == nil && encrypted(h) {
-			res.Err = fmt.Errorf("the history's payloads are encrypted and %s is not set: %w", codec.EnvVar, res.Err)
-		}
+	} else if probe, last, failed := withPendingTaskDone(h.GetEvents()); probe != nil {
+		res.PendingTask, res.FailedTask = last, failed
+		r.runPending(&res, probe)
+	}
+	if res.Err != nil && r.opts.DataConverter == nil && encrypted(h) {
+		res.Err = fmt.Errorf("the history's payloads are encrypted and %s is not set: %w", codec.EnvVar, res.Err)
 	}
 	return res
+}
+
+// withPendingTaskDone is events with the run's last workflow task, when it
+// has not completed, carried to a WorkflowTaskCompleted of its own, and the
+// last event of that task as the history has it (and whether it failed).
+// The SDK's replayer does not run a workflow task that the history does
+// not complete: the history of a run stuck on a panicking task replays
+// "cleanly" without it. Completed, the task is replayed, so a panic in it
+// shows. nil when the run's last workflow task completed or the run closed.
+func withPendingTaskDone(events []*historypb.HistoryEvent) (probe []*historypb.HistoryEvent, last int64, failed bool) {
+	if len(events) == 0 {
+		return nil, 0, false
+	}
+	var task *historypb.HistoryEvent // the last workflow task event
+	for _, e := range events {
+		switch e.GetEventType() {
+		case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, enums.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+			enums.EVENT_TYPE_WORKFLOW_TASK_FAILED, enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			task = e
+		case enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			task = nil
+		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+			enums.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, enums.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+			enums.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+			return nil, 0, false
+		}
+	}
+	if task == nil {
+		return nil, 0, false
+	}
+	start := events[0].GetWorkflowExecutionStartedEventAttributes()
+	at := events[len(events)-1].GetEventTime()
+	id := events[len(events)-1].GetEventId()
+	probe = slices.Clone(events)
+	add := func(typ enums.EventType, attrs func(*historypb.HistoryEvent)) int64 {
+		id++
+		e := &historypb.HistoryEvent{EventId: id, EventTime: at, EventType: typ}
+		attrs(e)
+		probe = append(probe, e)
+		return id
+	}
+	scheduled, started := task.GetEventId(), task.GetEventId()
+	switch task.GetEventType() {
+	case enums.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+		scheduled = task.GetWorkflowTaskStartedEventAttributes().GetScheduledEventId()
+	case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED, enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		failed = task.GetEventType() == enums.EVENT_TYPE_WORKFLOW_TASK_FAILED
+		scheduled = add(enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes{WorkflowTaskScheduledEventAttributes: &historypb.WorkflowTaskScheduledEventAttributes{
+				TaskQueue: start.GetTaskQueue(), StartToCloseTimeout: start.GetWorkflowTaskTimeout(), Attempt: 1}}
+		})
+		fallthrough
+	case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+		started = add(enums.EVENT_TYPE_WORKFLOW_TASK_STARTED, func(e *historypb.HistoryEvent) {
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{WorkflowTaskStartedEventAttributes: &historypb.WorkflowTaskStartedEventAttributes{
+				ScheduledEventId: scheduled}}
+		})
+	}
+	add(enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, func(e *historypb.HistoryEvent) {
+		e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{
+			ScheduledEventId: scheduled, StartedEventId: started}}
+	})
+	return probe, task.GetEventId(), failed
+}
+
+// runPending replays probe, the history with its pending workflow task
+// completed, and keeps a panic in that task. Any other error is the
+// commands the task issues meeting no events, the history being one
+// task short of them: the task ran.
+func (r *Replayer) runPending(res *Result, probe []*historypb.HistoryEvent) {
+	err := r.replay(res.WorkflowID, res.RunID, &historypb.History{Events: probe})
+	var panicked interface{ StackTrace() string }
+	if err == nil || !errors.As(err, &panicked) || strings.Contains(err.Error(), "[TMPRL1100]") {
+		return
+	}
+	res.Err, res.Panic, res.PanicAt, res.EventID = err, true, codeFrame(panicked.StackTrace()), res.PendingTask
 }
 
 // encrypted reports whether h's workflow input was written with the
@@ -139,7 +240,7 @@ func (r *Replayer) replay(workflowID, runID string, h *historypb.History) error 
 	if err != nil {
 		return fmt.Errorf("workflow replayer: %w", err)
 	}
-	rp.RegisterWorkflowWithOptions(workflows.CandidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
+	rp.RegisterWorkflowWithOptions(candidateWorkflow, workflow.RegisterOptions{Name: hiresync.WorkflowType})
 	return rp.ReplayWorkflowHistoryWithOptions(r.log, h, worker.ReplayWorkflowHistoryOptions{
 		OriginalExecution: workflow.Execution{ID: workflowID, RunID: runID},
 	})
