@@ -30,6 +30,8 @@ import (
 
 	"github.com/hiresync/hiresync"
 	"github.com/hiresync/hiresync/codec"
+	"github.com/hiresync/hiresync/config"
+	"github.com/hiresync/hiresync/doubles/handoffdouble"
 	"github.com/hiresync/hiresync/doubles/hubspotdouble"
 	"github.com/hiresync/hiresync/doubles/slackdouble"
 )
@@ -107,12 +109,12 @@ func TestComposeServices(t *testing.T) {
 	want := []string{
 		"postgresql", "temporal-schema", "temporal", "temporal-namespace", "temporal-setup",
 		"temporal-ui", composeIngress, composeWorker,
-		"slack-double", "hubspot-double", "hubspot-setup",
+		"slack-double", "hubspot-double", "handoff-double", "hubspot-setup",
 	}
 	require.ElementsMatch(t, want, p.ServiceNames())
 
 	// Without the profile the doubles are off and the rest is unchanged.
-	for _, name := range []string{"slack-double", "hubspot-double", "hubspot-setup"} {
+	for _, name := range []string{"slack-double", "hubspot-double", "handoff-double", "hubspot-setup"} {
 		require.Equal(t, []string{"doubles"}, service(t, p, name).Profiles, name)
 	}
 	for _, name := range want[:8] {
@@ -162,7 +164,7 @@ func TestComposeImagesPinned(t *testing.T) {
 		require.True(t, exactTag.MatchString(tag) || strings.HasPrefix(digest, "sha256:"),
 			"%s: %s is not pinned to an exact version", name, s.Image)
 	}
-	for _, name := range []string{composeIngress, composeWorker, "temporal-setup", "slack-double", "hubspot-double", "hubspot-setup"} {
+	for _, name := range []string{composeIngress, composeWorker, "temporal-setup", "slack-double", "hubspot-double", "handoff-double", "hubspot-setup"} {
 		require.NotNil(t, service(t, p, name).Build, "%s runs the hiresync image", name)
 	}
 
@@ -355,6 +357,10 @@ func hiresyncListeners(t *testing.T, s types.ServiceConfig) map[string]http.Hand
 				out[port(cmd[i+1])] = slackdouble.New().Handler()
 			case "hubspot":
 				out[port(cmd[i+1])] = hubspotdouble.New(hubspotdouble.Options{}).Handler()
+			case "handoff":
+				d, err := handoffdouble.New(handoffdouble.Options{})
+				require.NoError(t, err)
+				out[port(cmd[i+1])] = d.Handler()
 			}
 		}
 	default:
@@ -635,6 +641,23 @@ func TestComposeHiresyncEnvironment(t *testing.T) {
 	require.Equal(t, types.ShellCommand{"hubspot", "setup"}, service(t, p, "hubspot-setup").Command)
 	require.Equal(t, types.ShellCommand{"doubles", "-slack", "0.0.0.0:8091"}, service(t, p, "slack-double").Command[:3])
 	require.Equal(t, types.ShellCommand{"doubles", "-hubspot", "0.0.0.0:8092"}, service(t, p, "hubspot-double").Command[:3])
+	require.Equal(t, types.ShellCommand{"doubles", "-handoff", "0.0.0.0:8093"}, service(t, p, "handoff-double").Command)
+	// The receiver verifies with the secret the worker signs with.
+	const secret = "whsec_aGFuZG9mZi10ZXN0LXNlY3JldA=="
+	withHandoff, err := loadCompose(t, map[string]string{"CLARITYHIRE_WEBHOOK_SECRETS": "whsec_dGVzdC1zZWNyZXQ=",
+		"HIRESYNC_HANDOFF_URL": "http://handoff-double:8093/hire-handoff", "HIRESYNC_HANDOFF_SECRET": secret})
+	require.NoError(t, err)
+	require.Equal(t, secret, environment(t, service(t, withHandoff, "handoff-double"))["HIRESYNC_HANDOFF_SECRET"])
+	require.Equal(t, secret, environment(t, service(t, withHandoff, composeWorker))["HIRESYNC_HANDOFF_SECRET"])
+	// The Slack double knows the recruiters of the routes baked into the
+	// image, so that their mentions resolve as with `make run`.
+	routes, err := config.LoadRoutes(filepath.Join(moduleRoot(t), "examples", "routes.yaml"))
+	require.NoError(t, err)
+	slackCmd := []string(service(t, p, "slack-double").Command)
+	users := slackCmd[slices.Index(slackCmd, "-slack-users")+1]
+	for _, r := range routes.Recruiters() {
+		require.Contains(t, users, r, "the Slack double knows recruiter %s", r)
+	}
 	require.Equal(t, types.ShellCommand{"ingress"}, service(t, p, composeIngress).Command)
 	require.Equal(t, types.ShellCommand{"worker"}, service(t, p, composeWorker).Command)
 }
@@ -661,6 +684,7 @@ func TestComposePorts(t *testing.T) {
 	require.True(t, publishes(ui, 8080, "8233"), "Web UI on 8233: %+v", ui.Ports)
 	require.True(t, publishes(service(t, p, "slack-double"), 8091, "8091"))
 	require.True(t, publishes(service(t, p, "hubspot-double"), 8092, "8092"))
+	require.True(t, publishes(service(t, p, "handoff-double"), 8093, "8093"))
 	require.Empty(t, service(t, p, "postgresql").Ports, "PostgreSQL stays inside the network")
 }
 
