@@ -91,6 +91,13 @@ func (a actions) billed() int {
 	return a.signals + a.starts + a.activities + a.retries + a.timers + a.upserts + a.markerTasks + 2*a.children + a.updates
 }
 
+// measured is the actions' row figure: per event, in all, and what they
+// are made of.
+func (a actions) measured(events int) string {
+	return fmt.Sprintf("%.2f per event (%d actions for %d events): %s",
+		float64(a.billed())/float64(events), a.billed(), events, a.breakdown(events))
+}
+
 // breakdown says per event what the billed actions are made of.
 func (a actions) breakdown(events int) string {
 	per := func(n int) string { return fmt.Sprintf("%.2f", float64(n)/float64(events)) }

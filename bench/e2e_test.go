@@ -264,7 +264,7 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 		ID:       "5",
 		Temporal: string(eng.kind),
 		What:     "Temporal actions per event in row 5's run, as Temporal Cloud bills them",
-		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", per, ha.billed(), in.events, ha.breakdown(in.events)),
+		Measured: ha.measured(in.events),
 		Baseline: fmt.Sprintf("the do-nothing workflow: %.2f per event", float64(ba.billed())/float64(in.events)),
 		Target:   "for reading: some events overlap (see notes); the next row is judged",
 		Met:      "—",
@@ -280,7 +280,7 @@ func e2eCosts(t *testing.T, rep *report, eng engine, s *testsuite.Stack, ps proc
 		ID:       "5",
 		Temporal: string(eng.kind),
 		What:     "Temporal actions per event, events spaced as real candidates' are (one event per candidate at a time), as Temporal Cloud bills them",
-		Measured: fmt.Sprintf("%.2f per event (%d actions for %d events): %s", spPer, sp.billed(), spEvents, sp.breakdown(spEvents)),
+		Measured: sp.measured(spEvents),
 		Baseline: "the do-nothing workflow: 1.00 per event (its signal-with-start)",
 		Target:   fmt.Sprintf("≤ %.1f per event", e2eMaxActions),
 		Met:      yes(spPer <= e2eMaxActions),
@@ -543,12 +543,7 @@ func (r run) cpuPer1000(events int) []float64 {
 // process.
 func startIngress(t *testing.T, s *testsuite.Stack, logs *testsuite.SyncBuffer) (string, *testsuite.Process) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := freeAddr(t)
 	p := testsuite.StartProcess(t, map[string]string{
 		"TEMPORAL_ADDRESS":            s.Config.Temporal.HostPort,
 		"TEMPORAL_NAMESPACE":          s.Config.Temporal.Namespace,
