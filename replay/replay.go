@@ -212,11 +212,20 @@ func withPendingTaskDone(events []*historypb.HistoryEvent) (probe []*historypb.H
 // task short of them: the task ran.
 func (r *Replayer) runPending(res *Result, probe []*historypb.HistoryEvent) {
 	err := r.replay(res.WorkflowID, res.RunID, &historypb.History{Events: probe})
+	if at, ok := panicAt(err); ok {
+		res.Err, res.Panic, res.PanicAt, res.EventID = err, true, at, res.PendingTask
+	}
+}
+
+// panicAt reports whether err is the workflow code's panic, and where in
+// hiresync's code it was. The SDK's own non-determinism errors are panics
+// inside it too, and are not.
+func panicAt(err error) (string, bool) {
 	var panicked interface{ StackTrace() string }
 	if err == nil || !errors.As(err, &panicked) || strings.Contains(err.Error(), "[TMPRL1100]") {
-		return
+		return "", false
 	}
-	res.Err, res.Panic, res.PanicAt, res.EventID = err, true, codeFrame(panicked.StackTrace()), res.PendingTask
+	return codeFrame(panicked.StackTrace()), true
 }
 
 // encrypted reports whether h's workflow input was written with the
@@ -305,12 +314,7 @@ func (r *Replayer) locate(res *Result, events []*historypb.HistoryEvent) {
 		command = after(msg, "extra replay command for ")
 	}
 	res.Command = summary(command)
-	// The SDK's own non-determinism errors are panics inside it too.
-	var panicked interface{ StackTrace() string }
-	if errors.As(res.Err, &panicked) && !strings.Contains(msg, "[TMPRL1100]") {
-		res.Panic = true
-		res.PanicAt = codeFrame(panicked.StackTrace())
-	}
+	res.PanicAt, res.Panic = panicAt(res.Err)
 
 	if m := eventIDRE.FindStringSubmatch(msg); m != nil {
 		res.EventID, _ = strconv.ParseInt(m[1], 10, 64)
